@@ -1,0 +1,131 @@
+# formconv - build, test and benchmark.
+#
+#   make            build ./formconv and build/libformconv.a
+#   make demo       convert the bundled sample into out/
+#   make check      every test: plain, AddressSanitizer+UBSan, valgrind, cppcheck
+#   make bench      throughput and peak memory on generated inputs
+#
+# Dependencies come from Debian packages through pkg-config (sh tools/setup.sh).
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libxml-2.0 xlsxwriter minizip zlib
+
+BUILD ?= build
+SANITIZE ?=
+
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARNINGS) $(CFLAGS) \
+	          -Isrc -I$(BUILD)/gen $(DEP_CFLAGS)
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
+endif
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_LDFLAGS)
+
+# Files compiled into the program: SYMBOL=FILE.
+EMBED := fc_embedded_default_template=templates/default-template.xml \
+	     fc_embedded_template_xsd=templates/template.xsd
+EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
+
+LIB_SRCS := $(filter-out src/cli.c,$(wildcard src/*.c)) $(wildcard converters/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/fc_embedded.o
+LIB := $(BUILD)/libformconv.a
+BIN := $(BUILD)/formconv
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_SUPPORT := $(BUILD)/obj/tests/support.o
+
+.PHONY: all deps deps-tests demo check test test-asan test-valgrind lint bench clean picture
+.SUFFIXES:
+
+all: formconv $(LIB)
+
+formconv: $(BIN)
+	cp $(BIN) $@
+
+deps:
+	@sh tools/setup.sh
+
+deps-tests:
+	@sh tools/setup.sh --tests
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/gen/fc_embedded.c: $(BUILD)/tools/embed $(EMBED_FILES) Makefile
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(EMBED)
+
+$(BUILD)/obj/gen/fc_embedded.o: $(BUILD)/gen/fc_embedded.c src/fc_embedded.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/src/cli.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP \
+	  -DFC_SOURCE_DIR='"$(CURDIR)"' -DFC_BINARY='"$(abspath $(BIN))"' -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The main job on the bundled sample.
+demo: deps all
+	@mkdir -p out
+	./formconv convert fixtures/seed.txt -o out/seed.txt
+	@for f in $$(./formconv formats | awk 'NR>1 && $$2 ~ /w/ {print $$1}'); do \
+	  case $$f in text) ;; *) echo "./formconv convert fixtures/seed.txt -t $$f -o out/seed.$$f"; \
+	  ./formconv convert fixtures/seed.txt -t $$f -o out/seed.$$f || exit 1;; esac; done
+	@ls -l out
+
+# Plain build, then the same tests under sanitizers and valgrind.
+check: deps-tests
+	$(MAKE) lint
+	$(MAKE) test
+	$(MAKE) test-asan
+	$(MAKE) test-valgrind
+	@echo "check: all tests passed"
+
+test: all $(TEST_BINS)
+	@sh tests/run.sh $(BUILD) plain
+
+test-asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT=-O1 all $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BINS))
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  sh tests/run.sh build/asan asan
+
+test-valgrind: all $(TEST_BINS)
+	@sh tests/run.sh $(BUILD) valgrind
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	  --std=c11 --inline-suppr --suppress=missingIncludeSystem \
+	  -Isrc -I$(BUILD)/gen src converters tools tests
+
+bench: all
+	@sh tests/bench/run.sh
+
+clean:
+	rm -rf build out formconv

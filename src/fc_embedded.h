@@ -1,0 +1,19 @@
+/*
+ * fc_embedded.h - files compiled into the program (see tools/embed.c and the
+ * EMBED list in the Makefile). Each array holds the file's bytes followed by
+ * a NUL that its _size does not count.
+ */
+#ifndef FC_EMBEDDED_H
+#define FC_EMBEDDED_H
+
+#include <stddef.h>
+
+/* templates/default-template.xml: the default form template. */
+extern const unsigned char fc_embedded_default_template[];
+extern const size_t fc_embedded_default_template_size;
+
+/* templates/template.xsd: the schema every template is checked against. */
+extern const unsigned char fc_embedded_template_xsd[];
+extern const size_t fc_embedded_template_xsd_size;
+
+#endif

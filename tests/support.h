@@ -1,0 +1,54 @@
+/*
+ * support.h - helpers shared by the cmocka test programs.
+ */
+#ifndef FC_TEST_SUPPORT_H
+#define FC_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fc_converter.h"
+
+/* Absolute path of `relative` inside the source tree (static buffer, valid
+ * until the next call). */
+const char *fc_test_path(const char *relative);
+
+/* Reads a whole file; returns malloc'd bytes (NUL-terminated, not counted
+ * in *len) or NULL. */
+char *fc_test_read_file(const char *path, size_t *len);
+
+/* Writes `len` bytes to `path`; returns true on success. */
+bool fc_test_write_file(const char *path, const void *data, size_t len);
+
+/* The built-in template, loaded once per process and freed at exit. */
+const fc_template *fc_test_template(void);
+
+/* Options with the built-in template and default limits. */
+fc_options fc_test_options(void);
+
+/* Converts `len` bytes of `input` (named `name` in messages) from format
+ * `from` to format `to` entirely in memory. On success returns FC_OK and a
+ * malloc'd *out (NUL-terminated, *out_len bytes); on failure returns the
+ * status with `err` set and *out NULL. `opts` may be NULL (defaults). */
+fc_status fc_test_convert(const char *from, const char *to, const void *input, size_t len,
+                          const char *name, const fc_options *opts, char **out,
+                          size_t *out_len, fc_error *err);
+
+/* Reads `len` bytes of `input` in format `from` into a document held in
+ * memory (*doc, free with fc_doc_free). */
+fc_status fc_test_read_doc(const char *from, const void *input, size_t len, const char *name,
+                           const fc_options *opts, fc_doc **doc, fc_error *err);
+
+/* A fresh empty directory under $TMPDIR (static buffer). */
+const char *fc_test_tmpdir(void);
+
+/* Runs `argv` (argv[0] a path) with stdin from `stdin_path` (NULL: /dev/null)
+ * and captures stdout and stderr into malloc'd strings (either pointer may
+ * be NULL to discard). Returns the exit status, or -1 when it could not run
+ * or died by a signal. */
+int fc_test_run(const char *const argv[], const char *stdin_path, char **out, char **err);
+
+/* True when running under valgrind (FC_UNDER_VALGRIND set by tests/run.sh). */
+bool fc_test_under_valgrind(void);
+
+#endif
