@@ -34,20 +34,10 @@ typedef struct text_reader {
     unsigned long line;       /* line number of the byte at line_offset */
     size_t line_offset;       /* offset in text of the first row not yet pushed */
     fc_cell *cells;           /* cells of the row being split */
-    size_t cell_capacity;     /* allocated length of cells */
+    size_t *starts;           /* offset in text where each cell starts (for locations) */
+    size_t cell_capacity;     /* allocated length of cells and starts */
     fc_recognizer *rec;       /* receiver of rows */
 } text_reader;
-
-/* Location formatter for the recognizer: FILE:LINE:COL of a cell. */
-static void text_locate(void *ctx, const fc_row *row, const fc_cell *cell, char *buf,
-                        size_t size)
-{
-    const text_reader *r = ctx;
-    if (cell && cell->line)
-        snprintf(buf, size, "%s:%lu:%lu", r->name, cell->line, cell->pos ? cell->pos : 1);
-    else
-        snprintf(buf, size, "%s:%lu", r->name, row->index + 1);
-}
 
 /* Line and character column of byte `offset` of r->text. */
 static void text_position(const text_reader *r, size_t offset, unsigned long *line,
@@ -64,6 +54,22 @@ static void text_position(const text_reader *r, size_t offset, unsigned long *li
     }
     *line = l;
     *col = (unsigned long)fc_utf8_length(p + line_start, offset - line_start) + 1;
+}
+
+/* Location formatter for the recognizer: FILE:LINE:COL of a cell. Cells
+ * carry no column (computing one for every cell would cost more than the
+ * rest of the reading); it is worked out here from where the cell starts. */
+static void text_locate(void *ctx, const fc_row *row, const fc_cell *cell, char *buf,
+                        size_t size)
+{
+    const text_reader *r = ctx;
+    if (cell && cell >= r->cells && cell < r->cells + r->cell_capacity) {
+        unsigned long line, col;
+        text_position(r, r->starts[cell - r->cells], &line, &col);
+        snprintf(buf, size, "%s:%lu:%lu", r->name, line, col);
+    } else {
+        snprintf(buf, size, "%s:%lu", r->name, row->index + 1);
+    }
 }
 
 /* Sets `err` to a problem (printf-style message) at byte `offset` of r->text. */
@@ -109,9 +115,20 @@ static size_t forbidden_at(const unsigned char *p, size_t avail)
     return 0;
 }
 
+/* Bytes the cell scanner must look at: controls (TAB, LF and CR end a
+ * cell; others are refused), DEL, and the lead bytes of the C1 controls
+ * (0xC2) and of U+FFFE/U+FFFF (0xEF). */
+static const unsigned char special_byte[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1,
+    [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1,
+    [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [0x7F] = 1, [0xC2] = 1, [0xEF] = 1,
+};
+
 /* Adds a cell to the row being split. */
 static fc_status push_cell(text_reader *r, size_t count, const char *text, size_t len,
-                           unsigned long line, unsigned long pos, size_t offset, fc_error *err)
+                           unsigned long line, size_t offset, fc_error *err)
 {
     if (count >= r->limits.row_cells)
         return text_reject(r, err, FC_ERR_LIMIT, offset, "%s",
@@ -122,6 +139,10 @@ static fc_status push_cell(text_reader *r, size_t count, const char *text, size_
         if (!bigger)
             return fc_error_set(err, FC_ERR_NOMEM, r->name, "out of memory");
         r->cells = bigger;
+        size_t *starts = realloc(r->starts, want * sizeof *starts);
+        if (!starts)
+            return fc_error_set(err, FC_ERR_NOMEM, r->name, "out of memory");
+        r->starts = starts;
         r->cell_capacity = want;
     }
     if (len > r->limits.cell_chars && fc_utf8_length(text, len) > r->limits.cell_chars) {
@@ -136,7 +157,7 @@ static fc_status push_cell(text_reader *r, size_t count, const char *text, size_
     cell->colspan = 1;
     cell->rowspan = 1;
     cell->line = line;
-    cell->pos = pos;
+    r->starts[count] = offset;
     return FC_OK;
 }
 
@@ -215,13 +236,10 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
     size_t count = 0;
     size_t i = start;
     unsigned long line = r->line;
-    size_t line_start = start;
     *result = SPLIT_MORE;
     for (;;) {
         size_t cell_start = i;
         unsigned long cell_line = line;
-        unsigned long cell_pos =
-            (unsigned long)fc_utf8_length(text + line_start, cell_start - line_start) + 1;
         const char *cell_text;
         size_t cell_len;
         bool quoted = false;
@@ -239,10 +257,8 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
             if (close_end >= end || after == '\t' || after == '\n' || after == '\r') {
                 /* A proper quoted cell: count the line breaks inside it. */
                 for (size_t k = i; k < close_end; k++)
-                    if (p[k] == '\n' || (p[k] == '\r' && p[k + 1] != '\n')) {
+                    if (p[k] == '\n' || (p[k] == '\r' && p[k + 1] != '\n'))
                         line++;
-                        line_start = k + 1;
-                    }
                 cell_len = unquote(text, i, close_end);
                 cell_text = text + i + 1;
                 i = close_end;
@@ -254,7 +270,7 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
             size_t j = i;
             while (j < end) {
                 unsigned char c = p[j];
-                if (c >= 0x20 && c != 0x7F && c != 0xC2 && c != 0xEF) {
+                if (!special_byte[c]) {
                     j++;
                     continue;
                 }
@@ -278,8 +294,7 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
             cell_len = j - i;
             i = j;
         }
-        fc_status st = push_cell(r, count, cell_text, cell_len, cell_line, cell_pos,
-                                 cell_start, err);
+        fc_status st = push_cell(r, count, cell_text, cell_len, cell_line, cell_start, err);
         if (st)
             return st;
         count++;
@@ -439,6 +454,7 @@ static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, 
     fc_decoder_free(dec);
     free(raw);
     free(r.cells);
+    free(r.starts);
     fc_buf_free(&r.text);
     return st;
 }

@@ -149,6 +149,34 @@ static size_t colon_at(const char *s)
     return 0;
 }
 
+/* True when the cell's raw text holds a colon (':' or '：') in its first
+ * `within` bytes: a cheap test before squeezing. */
+static bool has_colon(const fc_cell *cell, size_t within)
+{
+    size_t n = cell->len < within ? cell->len : within;
+    if (memchr(cell->text, ':', n))
+        return true;
+    for (size_t i = 0; i + 3 <= n; i++)
+        if ((unsigned char)cell->text[i] == 0xEF && memcmp(cell->text + i, "\xEF\xBC\x9A", 3) == 0)
+            return true;
+    return false;
+}
+
+/* True when the cell's raw text, after leading white space, starts with the
+ * first character of `word`: a cheap test before squeezing. */
+static bool starts_with_char_of(const fc_cell *cell, const char *word)
+{
+    size_t n = 1;
+    while (word[n] && ((unsigned char)word[n] & 0xC0) == 0x80)
+        n++;
+    const char *t = cell->text;
+    size_t len = cell->len;
+    if (len && ((unsigned char)t[0] <= 0x20 || (unsigned char)t[0] == 0xE3 ||
+                (unsigned char)t[0] == 0xC2 || (unsigned char)t[0] == 0xE2))
+        fc_utf8_trim(&t, &len); /* may start with white space */
+    return len >= n && memcmp(t, word, n) == 0;
+}
+
 /* True when the cell is a title: contains a title keyword, not too long. */
 static bool is_title(const fc_template *tpl, const fc_cell *cell)
 {
@@ -165,9 +193,9 @@ static bool is_title(const fc_template *tpl, const fc_cell *cell)
 static bool is_attachment(const fc_template *tpl, const fc_cell *cell)
 {
     char buf[SQUEEZE_MAX];
-    if (cell->len > 40 || !squeeze_cell(cell, buf, sizeof buf))
-        return false;
     const char *prefix = tpl->attachment_prefix;
+    if (cell->len > 40 || !starts_with_char_of(cell, prefix) || !squeeze_cell(cell, buf, sizeof buf))
+        return false;
     if (!starts_with(buf, prefix))
         return false;
     const char *rest = buf + strlen(prefix);
@@ -191,7 +219,12 @@ static bool is_attachment(const fc_template *tpl, const fc_cell *cell)
 static bool is_unit(const fc_template *tpl, const fc_cell *cell)
 {
     char buf[SQUEEZE_MAX];
-    if (cell->len > UNIT_MAX || !squeeze_cell(cell, buf, sizeof buf))
+    if (cell->len > UNIT_MAX || !has_colon(cell, UNIT_MAX))
+        return false;
+    bool candidate = false;
+    for (size_t i = 0; i < tpl->unit_prefix_count && !candidate; i++)
+        candidate = starts_with_char_of(cell, tpl->unit_prefixes[i]);
+    if (!candidate || !squeeze_cell(cell, buf, sizeof buf))
         return false;
     for (size_t i = 0; i < tpl->unit_prefix_count; i++) {
         const char *prefix = tpl->unit_prefixes[i];
@@ -209,6 +242,8 @@ static bool is_note_start(const fc_template *tpl, const fc_cell *cell)
 {
     char buf[SQUEEZE_MAX];
     size_t len = cell->len < 90 ? cell->len : 90;
+    if (!has_colon(cell, len))
+        return false;
     fc_cell head = *cell;
     /* Only the beginning matters; cut on a character boundary. */
     while (len > 0 && len < cell->len && ((unsigned char)cell->text[len] & 0xC0) == 0x80)
@@ -251,6 +286,17 @@ static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vi
             other = true;
     }
     return level1 && other;
+}
+
+/* Inside a table, a repeated indicator header must start with the first
+ * column's header: checks that cheaply before the full test. */
+static bool starts_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+{
+    const fc_form *form = rec->form;
+    if (n < 2 || form->column_count == 0)
+        return false;
+    const char *first = form->columns[0].header;
+    return vis[0]->len == strlen(first) && memcmp(vis[0]->text, first, vis[0]->len) == 0;
 }
 
 /* True when the visible cells look like an indicator row: a known category
@@ -731,13 +777,17 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
 
     if (n > 0) {
         fc_field_key key;
+        bool label = false;
         if (n == 1 && is_title(tpl, vis[0]) && !inside_table_text(rec, vis[0])) {
             st = open_form(rec, row, vis[0], err);
             if (!st)
                 st = fc_form_set_title(rec->form, vis[0]->text, vis[0]->len)
                          ? fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory")
                          : FC_OK;
-        } else if (is_indicator_header(tpl, vis, n)) {
+        } else if (!(label = (rec->state != ST_TABLE || vis[0]->col <= rec->table_col0) &&
+                             is_label(tpl, vis[0], &key)) &&
+                   (rec->state != ST_TABLE || starts_header(rec, vis, n)) &&
+                   is_indicator_header(tpl, vis, n)) {
             if (rec->state == ST_TABLE && same_header(rec, vis, n)) {
                 /* A header repeated on a new printed page: nothing new. */
             } else if (rec->state == ST_HEAD) {
@@ -751,9 +801,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
                 return reject(rec, err, FC_ERR_INPUT, row, vis[0],
                               "indicator header without a form above it (no title or fields)");
             }
-        } else if (is_label(tpl, vis[0], &key) &&
-                   (rec->state == ST_IDLE || rec->state == ST_HEAD || rec->state == ST_TAIL ||
-                    vis[0]->col <= rec->table_col0)) {
+        } else if (label) {
             if (rec->state != ST_HEAD)
                 st = open_form(rec, row, vis[0], err);
             if (!st)

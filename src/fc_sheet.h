@@ -27,7 +27,8 @@ typedef struct fc_cell {
     bool covered_above;   /* covered by a range whose first row is above this row */
     fc_role role;         /* style role (set by the layout; readers leave FC_ROLE_NONE) */
     unsigned long line;   /* source line where the cell starts (text readers; 0 otherwise) */
-    unsigned long pos;    /* source column in characters, 1-based (text readers; 0 otherwise) */
+    unsigned long pos;    /* source column in characters, 1-based; 0 when unknown (the
+                             reader's fc_locate_fn then works it out on demand) */
 } fc_cell;
 
 /* What kind of row the layout produced (readers leave FC_ROW_DATA). */

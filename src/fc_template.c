@@ -4,6 +4,7 @@
 #include "fc_template.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,23 +60,29 @@ void fc_template_free(fc_template *tpl)
     free_strings(tpl->unit_prefixes, tpl->unit_prefix_count);
     for (size_t i = 0; i < tpl->field_count; i++) {
         free(tpl->fields[i].label);
+        free(tpl->fields[i].match_key);
         free_strings(tpl->fields[i].aliases, tpl->fields[i].alias_count);
     }
     free(tpl->fields);
     free_strings(tpl->other_labels, tpl->other_label_count);
     for (size_t i = 0; i < tpl->column_count; i++) {
         free(tpl->columns[i].header);
+        free(tpl->columns[i].match_key);
         free_strings(tpl->columns[i].aliases, tpl->columns[i].alias_count);
     }
     free(tpl->columns);
-    for (size_t i = 0; i < tpl->extra_column_count; i++)
+    for (size_t i = 0; i < tpl->extra_column_count; i++) {
         free(tpl->extra_columns[i].header);
+        free(tpl->extra_columns[i].match_key);
+    }
     free(tpl->extra_columns);
     free_strings(tpl->level1_names, tpl->level1_count);
     free_strings(tpl->level2_names, tpl->level2_count);
     free_strings(tpl->note_prefixes, tpl->note_prefix_count);
     for (int r = 0; r < FC_ROLE_COUNT; r++)
         free(tpl->fonts[r].name);
+    free(tpl->label_index);
+    free(tpl->column_index);
     free(tpl);
 }
 
@@ -250,8 +257,10 @@ static int build(fc_template *tpl, xmlNodePtr root)
                     tf->key = field_key_of(key);
                     free(key);
                     tf->label = attr(f, "label");
+                    tf->match_key = squeezed(tf->label);
                     tf->row = row_index;
-                    if (!tf->label || read_aliases(f, &tf->aliases, &tf->alias_count))
+                    if (!tf->label || !tf->match_key ||
+                        read_aliases(f, &tf->aliases, &tf->alias_count))
                         return -1;
                 }
                 row_index++;
@@ -270,8 +279,10 @@ static int build(fc_template *tpl, xmlNodePtr root)
                     col->key = column_key_of(key);
                     free(key);
                     col->header = attr(c, "header");
+                    col->match_key = squeezed(col->header);
                     col->width = attr_number(c, "width", 12);
-                    if (!col->header || read_aliases(c, &col->aliases, &col->alias_count))
+                    if (!col->header || !col->match_key ||
+                        read_aliases(c, &col->aliases, &col->alias_count))
                         return -1;
                 } else if (is_elem(c, "extra")) {
                     fc_template_column *grown = realloc(
@@ -283,8 +294,9 @@ static int build(fc_template *tpl, xmlNodePtr root)
                     memset(col, 0, sizeof *col);
                     col->key = FC_COL_EXTRA;
                     col->header = attr(c, "header");
+                    col->match_key = squeezed(col->header);
                     col->width = attr_number(c, "width", 12);
-                    if (!col->header)
+                    if (!col->header || !col->match_key)
                         return -1;
                 } else if (is_elem(c, "category")) {
                     char *name = content_squeezed(c);
@@ -358,6 +370,8 @@ static int build(fc_template *tpl, xmlNodePtr root)
     return 0;
 }
 
+static int build_indexes(fc_template *tpl);
+
 /* Checks the invariants the schema cannot express. */
 static fc_status check_semantics(const fc_template *tpl, const char *name, fc_error *err)
 {
@@ -407,6 +421,10 @@ fc_status fc_template_load_memory(const char *data, size_t len, const char *name
         return fc_error_set(err, FC_ERR_NOMEM, name, "out of memory");
     }
     xmlFreeDoc(doc);
+    if (build_indexes(tpl)) {
+        fc_template_free(tpl);
+        return fc_error_set(err, FC_ERR_NOMEM, name, "out of memory");
+    }
     st = check_semantics(tpl, name, err);
     if (st) {
         fc_template_free(tpl);
@@ -449,60 +467,116 @@ fc_status fc_template_load_default(fc_template **out, fc_error *err)
                                    "default-template.xml", out, err);
 }
 
-/* True when squeezed `key` equals squeezed `name` or one of `aliases`. */
-static bool names_match(const char *key, const char *name, char *const *aliases,
-                        size_t alias_count)
+/* FNV-1a hash of a NUL-terminated string. */
+static uint32_t name_hash(const char *s)
 {
-    char canon[LABEL_MAX + 8];
-    if (fc_utf8_squeeze(name, strlen(name), canon, sizeof canon) != (size_t)-1 &&
-        strcmp(key, canon) == 0)
-        return true;
-    for (size_t i = 0; i < alias_count; i++)
-        if (strcmp(key, aliases[i]) == 0)
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Adds `name` -> `value` to an index unless the name is already there (the
+ * first meaning wins, as a search in template order would find it). */
+static void index_put(fc_name_slot *slots, size_t size, const char *name, int value)
+{
+    if (!name || !*name)
+        return;
+    for (size_t i = name_hash(name) & (size - 1);; i = (i + 1) & (size - 1)) {
+        if (!slots[i].name) {
+            slots[i].name = name;
+            slots[i].value = value;
+            return;
+        }
+        if (strcmp(slots[i].name, name) == 0)
+            return;
+    }
+}
+
+/* Looks `name` up in an index; returns true and sets *value when found. */
+static bool index_get(const fc_name_slot *slots, size_t size, const char *name, int *value)
+{
+    if (!slots)
+        return false;
+    for (size_t i = name_hash(name) & (size - 1);; i = (i + 1) & (size - 1)) {
+        if (!slots[i].name)
+            return false;
+        if (strcmp(slots[i].name, name) == 0) {
+            *value = slots[i].value;
             return true;
-    return false;
+        }
+    }
+}
+
+/* A power of two at least four times `count` (load factor <= 1/4). */
+static size_t index_size(size_t count)
+{
+    size_t size = 16;
+    while (size < count * 4)
+        size *= 2;
+    return size;
+}
+
+/* Builds the label and column indexes. Returns 0, or -1 when out of memory. */
+static int build_indexes(fc_template *tpl)
+{
+    size_t labels = tpl->other_label_count;
+    for (size_t i = 0; i < tpl->field_count; i++)
+        labels += 1 + tpl->fields[i].alias_count;
+    tpl->label_index_size = index_size(labels);
+    tpl->label_index = calloc(tpl->label_index_size, sizeof *tpl->label_index);
+    size_t columns = tpl->extra_column_count;
+    for (size_t i = 0; i < tpl->column_count; i++)
+        columns += 1 + tpl->columns[i].alias_count;
+    tpl->column_index_size = index_size(columns);
+    tpl->column_index = calloc(tpl->column_index_size, sizeof *tpl->column_index);
+    if (!tpl->label_index || !tpl->column_index)
+        return -1;
+    for (size_t i = 0; i < tpl->field_count; i++) {
+        const fc_template_field *f = &tpl->fields[i];
+        index_put(tpl->label_index, tpl->label_index_size, f->match_key, (int)f->key);
+        for (size_t a = 0; a < f->alias_count; a++)
+            index_put(tpl->label_index, tpl->label_index_size, f->aliases[a], (int)f->key);
+    }
+    for (size_t i = 0; i < tpl->other_label_count; i++)
+        index_put(tpl->label_index, tpl->label_index_size, tpl->other_labels[i],
+                  (int)FC_FIELD_OTHER);
+    for (size_t i = 0; i < tpl->column_count; i++) {
+        const fc_template_column *c = &tpl->columns[i];
+        index_put(tpl->column_index, tpl->column_index_size, c->match_key, (int)c->key);
+        for (size_t a = 0; a < c->alias_count; a++)
+            index_put(tpl->column_index, tpl->column_index_size, c->aliases[a], (int)c->key);
+    }
+    for (size_t i = 0; i < tpl->extra_column_count; i++)
+        index_put(tpl->column_index, tpl->column_index_size, tpl->extra_columns[i].match_key,
+                  (int)FC_COL_EXTRA);
+    return 0;
 }
 
 bool fc_template_match_label(const fc_template *tpl, const char *label, size_t len,
                              fc_field_key *key)
 {
     char key_text[LABEL_MAX + 8];
+    int value;
     if (len > LABEL_MAX || fc_utf8_squeeze(label, len, key_text, sizeof key_text) == (size_t)-1 ||
-        key_text[0] == '\0')
+        key_text[0] == '\0' ||
+        !index_get(tpl->label_index, tpl->label_index_size, key_text, &value))
         return false;
-    for (size_t i = 0; i < tpl->field_count; i++)
-        if (names_match(key_text, tpl->fields[i].label, tpl->fields[i].aliases,
-                        tpl->fields[i].alias_count)) {
-            *key = tpl->fields[i].key;
-            return true;
-        }
-    for (size_t i = 0; i < tpl->other_label_count; i++)
-        if (strcmp(key_text, tpl->other_labels[i]) == 0) {
-            *key = FC_FIELD_OTHER;
-            return true;
-        }
-    return false;
+    *key = (fc_field_key)value;
+    return true;
 }
 
 bool fc_template_match_column(const fc_template *tpl, const char *header, size_t len,
                               fc_column_key *key)
 {
     char key_text[LABEL_MAX + 8];
+    int value;
     if (len > LABEL_MAX || fc_utf8_squeeze(header, len, key_text, sizeof key_text) == (size_t)-1 ||
-        key_text[0] == '\0')
+        key_text[0] == '\0' ||
+        !index_get(tpl->column_index, tpl->column_index_size, key_text, &value))
         return false;
-    for (size_t i = 0; i < tpl->column_count; i++)
-        if (names_match(key_text, tpl->columns[i].header, tpl->columns[i].aliases,
-                        tpl->columns[i].alias_count)) {
-            *key = tpl->columns[i].key;
-            return true;
-        }
-    for (size_t i = 0; i < tpl->extra_column_count; i++)
-        if (names_match(key_text, tpl->extra_columns[i].header, NULL, 0)) {
-            *key = FC_COL_EXTRA;
-            return true;
-        }
-    return false;
+    *key = (fc_column_key)value;
+    return true;
 }
 
 bool fc_template_is_category(const fc_template *tpl, int level, const char *text,

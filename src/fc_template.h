@@ -45,6 +45,7 @@ typedef struct fc_font {
 typedef struct fc_template_field {
     fc_field_key key;   /* its meaning */
     char *label;        /* the label a form shows, "项目名称" */
+    char *match_key;    /* the label squeezed (no spaces, no colon), for matching */
     char **aliases;     /* other labels that mean the same, squeezed (no spaces, no colon) */
     size_t alias_count; /* number of aliases */
     unsigned row;       /* zero-based row of the default header layout */
@@ -54,10 +55,17 @@ typedef struct fc_template_field {
 typedef struct fc_template_column {
     fc_column_key key;  /* what it holds (FC_COL_EXTRA for a known extra column) */
     char *header;       /* its header text, "一级指标" */
+    char *match_key;    /* the header squeezed, for matching */
     char **aliases;     /* other headers that mean the same, squeezed */
     size_t alias_count; /* number of aliases */
     double width;       /* default column width in Excel character units (0: not shown) */
 } fc_template_column;
+
+/* One slot of a name index: a squeezed name and what it means. */
+typedef struct fc_name_slot {
+    const char *name;   /* squeezed name (points into the template), NULL for a free slot */
+    int value;          /* an fc_field_key or fc_column_key */
+} fc_name_slot;
 
 /* A whole template. Built by fc_template_load*; freed by fc_template_free. */
 typedef struct fc_template {
@@ -90,6 +98,10 @@ typedef struct fc_template {
     double margin_left, margin_right; /* page margins in inches */
     double margin_top, margin_bottom; /* page margins in inches */
     double margin_header, margin_footer; /* header and footer margins in inches */
+    fc_name_slot *label_index;        /* hash table: label or alias -> field key */
+    size_t label_index_size;          /* its number of slots (a power of two) */
+    fc_name_slot *column_index;       /* hash table: column header or alias -> column key */
+    size_t column_index_size;         /* its number of slots (a power of two) */
 } fc_template;
 
 /* Parses a template from `len` bytes of XML at `data`; `name` is used in

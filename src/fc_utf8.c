@@ -91,6 +91,12 @@ size_t fc_utf8_valid_prefix(const unsigned char *s, size_t len)
             i++;
             continue;
         }
+        /* The common case in Chinese text: a three-byte sequence. */
+        if (s[i] >= 0xE1 && s[i] <= 0xEC && i + 3 <= len && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t n = fc_utf8_decode(s + i, len - i, &cp);
         if (n == 0)
@@ -160,6 +166,13 @@ size_t fc_utf8_width(const char *s, size_t len)
     return width;
 }
 
+/* True for bytes that may start a white space character (ASCII controls and
+ * space, and the lead bytes of U+00A0, U+1680, U+2000-U+205F and U+3000). */
+static bool may_start_space(unsigned char c)
+{
+    return c <= 0x20 || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3;
+}
+
 bool fc_char_is_space(uint32_t cp)
 {
     return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0xA0 ||
@@ -194,10 +207,18 @@ void fc_utf8_trim(const char **s, size_t *len)
 
 bool fc_utf8_is_blank(const char *s, size_t len)
 {
-    const char *p = s;
-    size_t n = len;
-    fc_utf8_trim(&p, &n);
-    return n == 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (!may_start_space(p[i]))
+            return false;
+        uint32_t cp;
+        size_t n = fc_utf8_decode(p + i, len - i, &cp);
+        if (n == 0 || !fc_char_is_space(cp))
+            return false;
+        i += n;
+    }
+    return true;
 }
 
 size_t fc_utf8_squeeze(const char *s, size_t len, char *out, size_t cap)
@@ -207,6 +228,18 @@ size_t fc_utf8_squeeze(const char *s, size_t len, char *out, size_t cap)
     size_t i = 0;
     if (cap == 0)
         return (size_t)-1;
+    /* Fast path: most labels hold no white space at all. */
+    while (i < len && !may_start_space(p[i]))
+        i++;
+    if (i == len) {
+        if (len >= cap)
+            return (size_t)-1;
+        memcpy(out, s, len);
+        o = len;
+        i = len;
+    } else {
+        i = 0;
+    }
     while (i < len) {
         uint32_t cp;
         size_t n = fc_utf8_decode(p + i, len - i, &cp);
@@ -215,7 +248,8 @@ size_t fc_utf8_squeeze(const char *s, size_t len, char *out, size_t cap)
         if (!fc_char_is_space(cp)) {
             if (o + n >= cap)
                 return (size_t)-1;
-            memcpy(out + o, p + i, n);
+            for (size_t k = 0; k < n; k++)
+                out[o + k] = (char)p[i + k];
             o += n;
         }
         i += n;
