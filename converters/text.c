@@ -448,8 +448,13 @@ static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, 
         memmove(raw, raw + consumed, carry);
         st = split_rows(&r, eof, err);
     }
-    if (!st)
-        st = fc_recognizer_finish(r.rec, r.name, err);
+    if (!st && fc_input_offset(in) == 0) {
+        st = fc_error_at_line(err, FC_ERR_INPUT, r.name, 1, 1, "empty input: no form found");
+    } else if (!st) {
+        char where[FC_ERROR_LOCATION_MAX];
+        snprintf(where, sizeof where, "%s:%lu:1", r.name, r.line);
+        st = fc_recognizer_finish(r.rec, where, err);
+    }
     fc_recognizer_free(r.rec);
     fc_decoder_free(dec);
     free(raw);

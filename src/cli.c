@@ -271,20 +271,12 @@ static const fc_converter *pick_reader(const cli_args *args, fc_input *in, const
         return NULL;
     }
     const fc_converter *c = fc_converter_by_content(head, len);
-    if (!c && len == 0) {
-        fc_error_set(err, FC_ERR_INPUT, fc_input_name(in), "empty input: no form found");
-        print_error(err);
-        *status = EXIT_REJECTED;
-        return NULL;
-    }
     if (!c)
         c = fc_converter_by_extension(path, true, false);
-    if (!c) {
-        fc_error_set(err, FC_ERR_INPUT, fc_input_name(in),
-                     "cannot tell the format (binary data of no known kind); use -f");
-        print_error(err);
-        *status = EXIT_REJECTED;
-    }
+    /* Nothing recognised it: read it as the legacy text dump, whose reader
+     * says precisely where the input stops being text. */
+    if (!c)
+        c = fc_converter_by_name("text");
     return c;
 }
 

@@ -337,7 +337,7 @@ static fc_status run_gb18030(fc_decoder *dec, const unsigned char *in, size_t le
     if (e == EILSEQ) {
         const unsigned char *bad = in + *consumed;
         size_t left = src_left;
-        if (left >= 2)
+        if (left >= 2 && bad[0] != 0x80 && bad[0] != 0xFF)
             return fc_error_set(err, FC_ERR_ENCODING, NULL,
                                 "invalid GB18030 byte sequence 0x%02X 0x%02X", bad[0], bad[1]);
         return fc_error_set(err, FC_ERR_ENCODING, NULL, "invalid GB18030 byte 0x%02X", bad[0]);
