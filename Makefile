@@ -61,6 +61,10 @@ $(BUILD)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+$(BUILD)/tools/measure: tests/bench/measure.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/gen/fc_embedded.c: $(BUILD)/tools/embed $(EMBED_FILES) Makefile
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/embed $@ $(EMBED)
@@ -83,11 +87,13 @@ $(BIN): $(BUILD)/obj/src/cli.o $(LIB)
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP \
-	  -DFC_SOURCE_DIR='"$(CURDIR)"' -DFC_BINARY='"$(abspath $(BIN))"' -c -o $@ $<
+	  -DFC_SOURCE_DIR='"$(CURDIR)"' -DFC_BINARY='"$(abspath $(BIN))"' \
+	  -DFC_PLAIN_BINARY='"$(CURDIR)/build/formconv"' \
+	  -DFC_MEASURE='"$(CURDIR)/build/tools/measure"' -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB) build/tools/measure
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out build/tools/measure,$^) $(DEP_LIBS) $(TEST_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -111,7 +117,7 @@ check: deps-tests
 test: all $(TEST_BINS)
 	@sh tests/run.sh $(BUILD) plain
 
-test-asan:
+test-asan: all
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT=-O1 all $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BINS))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh tests/run.sh build/asan asan

@@ -214,8 +214,7 @@ static fc_status scan_quoted(text_reader *r, size_t open, bool final, bool *foun
  * inner quotes. Returns the unquoted length (starting at open + 1). */
 static size_t unquote(char *p, size_t open, size_t close_end)
 {
-    size_t w = open + 1;
-    size_t j = open + 1;
+    size_t w = open + 1, j = w;
     size_t last = close_end - 1; /* the closing quote */
     while (j < last) {
         if (p[j] == '"' && p[j + 1] == '"')

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,10 +55,10 @@ static int exit_for(fc_status st)
 /* Prints an error as "LOCATION: message" (or "formconv: message"). */
 static void print_error(const fc_error *err)
 {
-    char line[FC_ERROR_LOCATION_MAX + FC_ERROR_MESSAGE_MAX + 8];
-    if (err->location[0])
+    if (err->location[0]) {
+        char line[FC_ERROR_LOCATION_MAX + FC_ERROR_MESSAGE_MAX + 8];
         fprintf(stderr, "%s\n", fc_error_format(err, line, sizeof line));
-    else
+    } else
         fprintf(stderr, "formconv: %s\n",
                 err->message[0] ? err->message : fc_strerror(err->code));
 }
@@ -344,9 +345,8 @@ static int cmd_convert(int argc, char **argv)
             fc_template_free(tpl);
             return status;
         }
-    }
-    if (!st)
         st = fc_output_open(output, &out, &err);
+    }
     if (!st)
         st = writer->open_writer(out, &args.opts, &sink, &err);
     if (!st)
@@ -498,6 +498,10 @@ static int cmd_formats(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A file size limit (ulimit -f) then makes write() fail with EFBIG
+     * instead of killing us, so the staging file is removed as on any other
+     * write error. */
+    signal(SIGXFSZ, SIG_IGN);
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C");
     if (argc < 2) {

@@ -754,7 +754,6 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
             rec->vis[kept++] = c;
     }
     n = kept;
-    const fc_cell *const *vis = rec->vis;
 
     if (attachment) {
         if (rec->state == ST_IDLE && !rec->begun && !rec->have_done && !rec->attachment &&
@@ -776,8 +775,9 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
     }
 
     if (n > 0) {
+        const fc_cell *const *vis = rec->vis;
         fc_field_key key;
-        bool label = false;
+        bool label;
         if (n == 1 && is_title(tpl, vis[0]) && !inside_table_text(rec, vis[0])) {
             st = open_form(rec, row, vis[0], err);
             if (!st)

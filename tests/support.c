@@ -16,8 +16,10 @@
 
 const char *fc_test_path(const char *relative)
 {
-    static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/%s", FC_SOURCE_DIR, relative);
+    static char bufs[8][4096];
+    static unsigned next;
+    char *buf = bufs[next++ % 8];
+    snprintf(buf, sizeof bufs[0], "%s/%s", FC_SOURCE_DIR, relative);
     return buf;
 }
 

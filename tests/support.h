@@ -9,8 +9,8 @@
 
 #include "fc_converter.h"
 
-/* Absolute path of `relative` inside the source tree (static buffer, valid
- * until the next call). */
+/* Absolute path of `relative` inside the source tree (one of eight rotating
+ * static buffers: valid for the next seven calls). */
 const char *fc_test_path(const char *relative);
 
 /* Reads a whole file; returns malloc'd bytes (NUL-terminated, not counted
