@@ -23,6 +23,7 @@ void fc_arena_init(fc_arena *arena, size_t limit)
     arena->chunks = NULL;
     arena->used = 0;
     arena->limit = limit;
+    arena->limit_hit = 0;
 }
 
 void *fc_arena_alloc(fc_arena *arena, size_t size)
@@ -31,8 +32,10 @@ void *fc_arena_alloc(fc_arena *arena, size_t size)
     size_t rounded = (size + align - 1) & ~(align - 1);
     if (rounded < size)
         return NULL;
-    if (arena->limit && (rounded > arena->limit || arena->used > arena->limit - rounded))
+    if (arena->limit && (rounded > arena->limit || arena->used > arena->limit - rounded)) {
+        arena->limit_hit = 1;
         return NULL;
+    }
     fc_arena_chunk *chunk = arena->chunks;
     if (!chunk || chunk->size - chunk->used < rounded) {
         size_t want = rounded > ARENA_CHUNK_SIZE ? rounded : ARENA_CHUNK_SIZE;
@@ -91,6 +94,7 @@ void fc_arena_reset(fc_arena *arena)
     }
     arena->chunks = keep;
     arena->used = 0;
+    arena->limit_hit = 0;
 }
 
 void fc_arena_free(fc_arena *arena)

@@ -17,6 +17,7 @@ typedef struct fc_arena {
     fc_arena_chunk *chunks; /* newest chunk first; NULL before the first allocation */
     size_t used;            /* bytes handed out since the last reset (for the limit) */
     size_t limit;           /* maximum bytes handed out before reset; 0 means no limit */
+    int limit_hit;          /* an allocation was refused because of the limit (until reset) */
 } fc_arena;
 
 /* Prepares `arena` with a byte `limit` (0: unlimited). Allocates nothing. */

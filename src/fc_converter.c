@@ -17,6 +17,8 @@ void fc_limits_apply_defaults(fc_limits *limits)
         limits->form_rows = 100000;
     if (!limits->line_bytes)
         limits->line_bytes = (size_t)16 * 1024 * 1024;
+    if (!limits->form_bytes)
+        limits->form_bytes = FC_FORM_ARENA_LIMIT;
     if (!limits->part_bytes)
         limits->part_bytes = (size_t)1024 * 1024 * 1024;
     if (!limits->ratio)

@@ -44,6 +44,7 @@ typedef struct fc_limits {
     size_t row_cells;       /* most cells in a row (default 1024) */
     size_t form_rows;       /* most rows in one form (default 100000) */
     size_t line_bytes;      /* longest physical line of a text dump (default 16 MiB) */
+    size_t form_bytes;      /* most text one form may hold (default 64 MiB) */
     size_t part_bytes;      /* largest uncompressed part of a package (default 1 GiB) */
     size_t ratio;           /* highest compression ratio of a package part (default 200) */
     size_t entries;         /* most entries in a package (default 10000) */

@@ -63,13 +63,24 @@ struct fc_recognizer {
     fc_doc doc;               /* what begin() receives (attachment only) */
 };
 
+/* Sets `err` for an allocation that failed while filling `form` (may be
+ * NULL): the form outgrew its size limit (input rejected) or memory ran out. */
+static fc_status no_room(const fc_form *form, fc_error *err)
+{
+    if (form && form->arena.limit_hit)
+        return fc_error_set(err, FC_ERR_LIMIT, form->origin,
+                            "form holds more text than the limit of %zu bytes",
+                            form->arena.limit);
+    return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+}
+
 fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn locate,
                             void *locate_ctx, fc_recognizer **out, fc_error *err)
 {
     *out = NULL;
     fc_recognizer *rec = calloc(1, sizeof *rec);
     if (!rec)
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(NULL, err);
     rec->opts = opts;
     rec->tpl = opts->tpl;
     rec->sink = sink;
@@ -81,8 +92,10 @@ fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn 
     rec->pending = fc_form_new();
     if (!rec->form || !rec->done || !rec->pending) {
         fc_recognizer_free(rec);
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(NULL, err);
     }
+    size_t form_bytes = opts->limits.form_bytes ? opts->limits.form_bytes : FC_FORM_ARENA_LIMIT;
+    rec->form->arena.limit = rec->done->arena.limit = rec->pending->arena.limit = form_bytes;
     *out = rec;
     return FC_OK;
 }
@@ -364,7 +377,7 @@ static fc_status adopt_pending(fc_recognizer *rec, fc_form *form, fc_note_place 
     for (size_t i = 0; i < rec->pending->note_count; i++) {
         const fc_note *n = &rec->pending->notes[i];
         if (fc_form_add_note(form, place, form->field_count, n->cells, n->cell_count))
-            return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            return no_room(form, err);
     }
     fc_form_reset(rec->pending);
     return FC_OK;
@@ -381,7 +394,7 @@ static fc_status complete_form(fc_recognizer *rec, fc_error *err)
         return fc_error_set(err, FC_ERR_INPUT, form->origin,
                             "form has no header fields (项目名称, 主管部门, ...)");
     if (form->column_count == 0 && fc_template_apply_columns(rec->tpl, form))
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(rec->form, err);
     fc_status st = send_done(rec, err);
     if (st)
         return st;
@@ -428,7 +441,7 @@ static fc_status add_note(fc_form *form, fc_note_place place,
     if (last - first + 1 > 16) {
         cells = malloc((last - first + 1) * sizeof *cells);
         if (!cells)
-            return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            return no_room(form, err);
     }
     fc_status st = FC_OK;
     /* Visible cells are the only non-blank ones, but blank ones in between
@@ -445,12 +458,12 @@ static fc_status add_note(fc_form *form, fc_note_place place,
             continue; /* a cell taken out of this row (attachment or unit) */
         const char *copy = fc_form_strdup(form, c->text, c->len);
         if (!copy)
-            st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            st = no_room(form, err);
         else
             cells[count++] = copy;
     }
     if (!st && fc_form_add_note(form, place, form->field_count, cells, count))
-        st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        st = no_room(form, err);
     if (cells != stack_cells)
         free(cells);
     return st;
@@ -482,7 +495,7 @@ static fc_status add_fields(fc_recognizer *rec, const fc_row *row, fc_error *err
             key = FC_FIELD_OTHER;
         if (fc_form_add_field(form, key, label->text, label->len, value ? value->text : "",
                               value ? value->len : 0, !first))
-            return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            return no_room(rec->form, err);
         first = false;
         i = j;
     }
@@ -504,7 +517,7 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
     if (!cols || !headers || !ranges) {
         free(cols);
         free(headers);
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(rec->form, err);
     }
     if (n > rec->range_capacity) {
         rec->ranges = ranges;
@@ -528,7 +541,7 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
         }
         headers[k] = malloc(c->len + 1);
         if (!headers[k]) {
-            st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            st = no_room(rec->form, err);
             break;
         }
         memcpy(headers[k], c->text, c->len);
@@ -540,7 +553,7 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
         k++;
     }
     if (!st && fc_form_set_columns(form, cols, k))
-        st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        st = no_room(rec->form, err);
     for (size_t i = 0; i < n; i++)
         free(headers[i]);
     free(headers);
@@ -586,14 +599,14 @@ static long add_unheaded_column(fc_recognizer *rec, uint32_t col, fc_error *err)
         size_t want = (form->column_count + 1) * 2;
         col_range *bigger = realloc(rec->ranges, want * sizeof *bigger);
         if (!bigger) {
-            fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            no_room(rec->form, err);
             return -1;
         }
         rec->ranges = bigger;
         rec->range_capacity = want;
     }
     if (fc_form_insert_column(form, index, FC_COL_EXTRA, "", 0)) {
-        fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        no_room(rec->form, err);
         return -1;
     }
     memmove(rec->ranges + index + 1, rec->ranges + index,
@@ -616,7 +629,7 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
     }
     size_t ncols = form->column_count;
     if (!reserve_scratch(rec, 0, ncols + 1))
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(rec->form, err);
     for (size_t i = 0; i < ncols; i++) {
         rec->values[i] = NULL;
         rec->inherit[i] = false;
@@ -639,7 +652,7 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
         }
         const char *copy = fc_form_strdup(form, c->text, c->len);
         if (!copy)
-            return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            return no_room(rec->form, err);
         rec->values[k] = copy;
     }
     const fc_indicator *prev = form->indicator_count
@@ -652,7 +665,7 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
     const char **extras = form->extra_count <= 64 ? extras_local
                                                   : malloc(form->extra_count * sizeof *extras);
     if (!extras)
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(rec->form, err);
     for (size_t k = 0; k < ncols; k++) {
         const char *v = rec->values[k];
         bool blank = !v || fc_utf8_is_blank(v, strlen(v));
@@ -691,7 +704,7 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
     }
     fc_status st = FC_OK;
     if (fc_form_push_indicator(form, level1, level2, name, target, extras))
-        st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        st = no_room(rec->form, err);
     if (extras != extras_local)
         free(extras);
     return st;
@@ -727,7 +740,7 @@ static size_t visible_cells(fc_recognizer *rec, const fc_row *row)
 fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
     if (!reserve_scratch(rec, row->cell_count, 0))
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+        return no_room(rec->form, err);
     size_t n = visible_cells(rec, row);
     if (n == 0)
         return FC_OK;
@@ -760,7 +773,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
             rec->pending->note_count == 0) {
             rec->attachment = malloc(attachment->len + 1);
             if (!rec->attachment)
-                return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+                return no_room(rec->form, err);
             memcpy(rec->attachment, attachment->text, attachment->len);
             rec->attachment[attachment->len] = '\0';
         } else if (rec->state == ST_HEAD) {
@@ -782,7 +795,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
             st = open_form(rec, row, vis[0], err);
             if (!st)
                 st = fc_form_set_title(rec->form, vis[0]->text, vis[0]->len)
-                         ? fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory")
+                         ? no_room(rec->form, err)
                          : FC_OK;
         } else if (!(label = (rec->state != ST_TABLE || vis[0]->col <= rec->table_col0) &&
                              is_label(tpl, vis[0], &key)) &&
@@ -855,7 +868,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
                 st = FC_ERR_NOMEM;
         }
         if (st == FC_ERR_NOMEM)
-            return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+            return no_room(rec->form, err);
         if (st)
             return st;
     }

@@ -506,6 +506,12 @@ static void test_limits(void **state)
                                      &err), FC_ERR_LIMIT);
     assert_string_equal(err.location, "l.txt:18:2");
     opts = fc_test_options();
+    opts.limits.form_bytes = 500;
+    assert_int_equal(fc_test_convert("text", "text", seed, seed_len, "l.txt", &opts, &out, &len,
+                                     &err), FC_ERR_LIMIT);
+    assert_string_equal(err.location, "l.txt:5:1");
+    assert_non_null(strstr(err.message, "limit of 500 bytes"));
+    opts = fc_test_options();
     opts.limits.line_bytes = 40;
     assert_int_equal(fc_test_convert("text", "text", seed, seed_len, "l.txt", &opts, &out, &len,
                                      &err), FC_ERR_LIMIT);
