@@ -43,7 +43,7 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all deps deps-tests demo check test test-asan test-valgrind lint bench clean picture
+.PHONY: all deps deps-tests demo check test test-asan test-valgrind lint bench clean picture fuzz
 .SUFFIXES:
 
 all: formconv $(LIB)
@@ -135,3 +135,16 @@ bench: all
 
 clean:
 	rm -rf build out formconv
+
+# Fuzzing (clang's libFuzzer): `make fuzz` builds build/fuzz/fuzz_read and
+# runs it for FUZZ_SECONDS on a corpus seeded from fixtures/.
+FUZZ_SECONDS ?= 60
+fuzz: $(BUILD)/gen/fc_embedded.c
+	@mkdir -p build/fuzz/corpus
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -Isrc -I$(BUILD)/gen $(DEP_CFLAGS) -o build/fuzz/fuzz_read tests/fuzz/fuzz_read.c \
+	  $(LIB_SRCS) $(BUILD)/gen/fc_embedded.c $(DEP_LIBS)
+	@for f in fixtures/*.txt fixtures/text/*.txt fixtures/bad/*; do \
+	  { printf '\000'; cat "$$f"; } > build/fuzz/corpus/$$(basename "$$f"); done
+	build/fuzz/fuzz_read -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+	  -rss_limit_mb=1024 build/fuzz/corpus
