@@ -695,6 +695,17 @@ typedef struct field_hint {
     bool dedicated;           /* read from a dedicated element */
 } field_hint;
 
+/* The problems libxml2 reported while reading one document. */
+typedef struct xml_problems {
+    const char *name;        /* document name for locations */
+    unsigned long count;     /* problems seen */
+    fc_error first;          /* the first one */
+    fc_error first_fatal;    /* the first well-formedness error (code FC_OK if none): a
+                                truncated file also upsets the validator, but this says why */
+    fc_report_fn report;     /* optional receiver of every problem */
+    void *report_ctx;        /* its context */
+} xml_problems;
+
 /* State of one XML document being read. */
 typedef struct xml_reader {
     const char *name;             /* input name for messages */
@@ -702,8 +713,10 @@ typedef struct xml_reader {
     fc_limits limits;             /* effective limits */
     fc_input *in;                 /* the input */
     xmlTextReaderPtr r;           /* libxml2's reader */
-    fc_xml_errors errors;         /* libxml2's errors */
+    xml_problems errors;          /* libxml2's errors */
     fc_error io_error;            /* failure of the input (code FC_OK if none) */
+    bool eof;                     /* the input has no more bytes */
+    int open_elements;            /* validation only: elements opened and not closed */
     fc_sink *sink;                /* receiver of forms */
     char *attachment;             /* attachment label (malloc), or NULL */
     bool begun;                   /* sink->begin was called */
@@ -735,6 +748,96 @@ typedef struct xml_reader {
     fc_note_place note_place;     /* place of the open note */
     size_t note_after;            /* its after-fields */
 } xml_reader;
+
+/* Replaces every `from` in the NUL-terminated `text` (of `size` bytes) by `to`. */
+static void replace_all(char *text, size_t size, const char *from, const char *to)
+{
+    size_t from_len = strlen(from), to_len = strlen(to);
+    char *at = text;
+    while ((at = strstr(at, from)) != NULL) {
+        size_t tail = strlen(at + from_len);
+        if ((size_t)(at - text) + to_len + tail + 1 > size)
+            return;
+        memmove(at + to_len, at + from_len, tail + 1);
+        memcpy(at, to, to_len);
+        at += to_len;
+    }
+}
+
+/* Turns a libxml2 message into one plain line: no line breaks, no
+ * namespace of our own elements, and clearer words for the common cases. */
+static void tidy_message(const xmlError *e, char *out, size_t size)
+{
+    char raw[FC_ERROR_MESSAGE_MAX];
+    fc_xml_message(e, raw, sizeof raw);
+    for (char *p = raw; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (e->code == XML_SCHEMAV_CVC_ELT_1) {
+        /* "Element '{ns}name': No matching global declaration available..." */
+        const char *found = strchr(raw, '\'');
+        const char *close = found ? strchr(found + 1, '\'') : NULL;
+        int n = (found && close) ? (int)(close - found - 1) : 0;
+        const char *what = found ? found + 1 : "";
+        const char *hint = "";
+        if (n && strstr(raw, XML_NS_FAMILY))
+            hint = " (another version of the format)";
+        else if (n && strstr(raw, "urn:schemas-microsoft-com:office:spreadsheet"))
+            hint = " (Excel 2003 XML, SpreadsheetML)";
+        snprintf(out, size, "not a formconv XML document: the root element is %.*s%s, "
+                 "expected forms in namespace %s", n, what, hint, XML_NS);
+        return;
+    }
+    if (strncmp(raw, "Input is not proper UTF-8", 25) == 0) {
+        const char *bytes = strstr(raw, "Bytes:");
+        snprintf(out, size, "invalid UTF-8 (the format is UTF-8)%s%s", bytes ? "; " : "",
+                 bytes ? bytes : "");
+        return;
+    }
+    snprintf(out, size, "%s", raw);
+    replace_all(out, size, "{" XML_NS "}", "");
+    size_t len = strlen(out);
+    while (len && (out[len - 1] == ' ' || out[len - 1] == '.'))
+        out[--len] = '\0';
+}
+
+/* Prepares the problem collector. */
+static void problems_init(xml_problems *p, const char *name, fc_report_fn report,
+                          void *report_ctx)
+{
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->report = report;
+    p->report_ctx = report_ctx;
+}
+
+/* Records a problem found by formconv itself. */
+static void problems_add(xml_problems *p, const fc_error *problem, bool fatal)
+{
+    if (p->count == 0)
+        p->first = *problem;
+    if (fatal && p->first_fatal.code == FC_OK)
+        p->first_fatal = *problem;
+    if (p->count < ULONG_MAX)
+        p->count++;
+    if (p->report)
+        p->report(p->report_ctx, problem);
+}
+
+/* libxml2's structured error handler (user data: an xml_problems).
+ * Warnings are dropped; errors are collected with FILE:LINE. */
+static void collect_problem(void *data, xmlErrorPtr e)
+{
+    xml_problems *p = data;
+    if (!p || !e || e->level == XML_ERR_WARNING)
+        return;
+    char message[FC_ERROR_MESSAGE_MAX];
+    tidy_message(e, message, sizeof message);
+    fc_error problem;
+    fc_error_at_line(&problem, FC_ERR_INPUT, p->name, e->line > 0 ? (unsigned long)e->line : 0,
+                     0, "%s", message);
+    problems_add(p, &problem, e->level == XML_ERR_FATAL);
+}
 
 /* Line of the reader's current node (the parser's line as a fallback). */
 static unsigned long current_line(const xml_reader *x)
@@ -796,6 +899,8 @@ static int xml_in_read(void *ctx, char *buf, int len)
         return 0;
     if (fc_input_read(x->in, buf, (size_t)len, &got, &x->io_error))
         return -1;
+    if (got == 0)
+        x->eof = true;
     return (int)got;
 }
 
@@ -921,7 +1026,7 @@ static fc_status open_reader(xml_reader *x, xmlSchemaValidCtxtPtr vctxt, fc_erro
     x->r = xmlReaderForIO(xml_in_read, xml_in_close, x, x->name, NULL, XML_READ_OPTIONS);
     if (!x->r)
         return fc_error_set(err, FC_ERR_NOMEM, x->name, "out of memory");
-    xmlTextReaderSetStructuredErrorHandler(x->r, fc_xml_collect_error, &x->errors);
+    xmlTextReaderSetStructuredErrorHandler(x->r, collect_problem, &x->errors);
     if (vctxt && xmlTextReaderSchemaValidateCtxt(x->r, vctxt, 0) != 0)
         return fc_error_set(err, FC_ERR_INTERNAL, x->name, "cannot start schema validation");
     return FC_OK;
@@ -940,7 +1045,7 @@ static fc_status load_schema(xml_reader *x, xmlSchemaPtr *schema, xmlSchemaValid
     *vctxt = xmlSchemaNewValidCtxt(*schema);
     if (!*vctxt)
         return fc_error_set(err, FC_ERR_NOMEM, x->name, "out of memory");
-    xmlSchemaSetValidStructuredErrors(*vctxt, fc_xml_collect_error, &x->errors);
+    xmlSchemaSetValidStructuredErrors(*vctxt, collect_problem, &x->errors);
     return FC_OK;
 }
 
@@ -952,10 +1057,15 @@ static fc_status libxml_failure(xml_reader *x, fc_error *err)
             *err = x->io_error;
         return x->io_error.code;
     }
+    if (x->errors.first_fatal.code && x->eof && x->depth > 0) {
+        const fc_error *f = &x->errors.first_fatal;
+        return fc_error_set(err, FC_ERR_INPUT, f->location, "the document ends before its "
+                            "elements are closed (truncated?): %s", f->message);
+    }
     if (x->errors.count) {
         if (err)
-            *err = x->errors.first;
-        return x->errors.first.code ? x->errors.first.code : FC_ERR_INPUT;
+            *err = x->errors.first_fatal.code ? x->errors.first_fatal : x->errors.first;
+        return FC_ERR_INPUT;
     }
     return reject(x, err, FC_ERR_INPUT, "malformed XML");
 }
@@ -1680,7 +1790,7 @@ static void reader_init(xml_reader *x, fc_input *in, const fc_options *opts,
     x->opts = opts;
     x->limits = opts->limits;
     fc_limits_apply_defaults(&x->limits);
-    fc_xml_errors_init(&x->errors, x->name, FC_ERR_INPUT, report, report_ctx);
+    problems_init(&x->errors, x->name, report, report_ctx);
 }
 
 static fc_status xml_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err)
@@ -1699,7 +1809,7 @@ static fc_status xml_read(fc_input *in, const fc_options *opts, fc_sink *sink, f
     if (!st && !opts->no_validate)
         st = load_schema(&x, &schema, &vctxt, err);
     if (!st) {
-        xmlSetStructuredErrorFunc(&x.errors, fc_xml_collect_error);
+        xmlSetStructuredErrorFunc(&x.errors, collect_problem);
         st = open_reader(&x, vctxt, err);
         if (!st)
             st = read_document(&x, true, err);
@@ -1732,20 +1842,21 @@ static fc_status xml_validate(fc_input *in, const fc_options *opts, fc_report_fn
     fc_error_clear(&first);
     fc_status st = prescan(in, x.name, &first);
     if (st == FC_ERR_INPUT || st == FC_ERR_LIMIT) {
-        if (report)
-            report(report_ctx, &first);
-        x.errors.count = 1;
-        x.errors.first = first;
+        problems_add(&x.errors, &first, true);
         st = FC_OK;
     } else if (!st) {
         st = load_schema(&x, &schema, &vctxt, &first);
         if (!st) {
-            xmlSetStructuredErrorFunc(&x.errors, fc_xml_collect_error);
+            xmlSetStructuredErrorFunc(&x.errors, collect_problem);
             st = open_reader(&x, vctxt, &first);
             int ret = 0;
             while (!st && (ret = xmlTextReaderRead(x.r)) == 1) {
                 int type = xmlTextReaderNodeType(x.r);
                 int depth = xmlTextReaderDepth(x.r);
+                if (type == XML_READER_TYPE_ELEMENT && !xmlTextReaderIsEmptyElement(x.r))
+                    x.open_elements++;
+                else if (type == XML_READER_TYPE_END_ELEMENT)
+                    x.open_elements--;
                 fc_error problem;
                 if (type == XML_READER_TYPE_ELEMENT &&
                     (depth < 0 || (size_t)depth + 1 > x.limits.xml_depth))
@@ -1756,23 +1867,23 @@ static fc_status xml_validate(fc_input *in, const fc_options *opts, fc_report_fn
                     reject(&x, &problem, FC_ERR_INPUT, "DTDs and entities are not allowed");
                 else
                     continue;
-                if (report)
-                    report(report_ctx, &problem);
-                if (x.errors.count++ == 0)
-                    x.errors.first = problem;
+                problems_add(&x.errors, &problem, true);
                 break;
             }
-            if (!st && x.io_error.code)
+            if (!st && x.io_error.code) {
                 st = libxml_failure(&x, &first);
+            } else if (!st && x.errors.first_fatal.code && x.eof && x.open_elements > 0) {
+                fc_error problem;
+                fc_error_set(&problem, FC_ERR_INPUT, x.errors.first_fatal.location,
+                             "the document ends before its elements are closed (truncated?)");
+                problems_add(&x.errors, &problem, false);
+            }
             else if (!st && x.errors.count == 0 &&
                      (ret < 0 || xmlTextReaderIsValid(x.r) != 1)) {
                 fc_error problem;
                 reject(&x, &problem, FC_ERR_INPUT, ret < 0 ? "malformed XML"
                                                            : "document does not match the schema");
-                if (report)
-                    report(report_ctx, &problem);
-                x.errors.count = 1;
-                x.errors.first = problem;
+                problems_add(&x.errors, &problem, false);
             }
             xmlSetStructuredErrorFunc(NULL, NULL);
         }
