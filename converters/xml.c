@@ -52,11 +52,129 @@
 #define XML_READ_OPTIONS (FC_XML_PARSE_OPTIONS | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT)
 
 /* ------------------------------------------------------------------------
- * Shared: checking text before libxml2 writes it
+ * Writer
+ *
+ * libxml2's xmlTextWriter writes the document: the declaration, the root
+ * with its namespace, every element that holds elements (project,
+ * indicators, columns, level1, level2, indicator, note) with its
+ * attributes, and the end. A leaf element (one holding only text, such as
+ * <name> or <target kind=...>) is formatted here in one piece and handed to
+ * xmlTextWriterWriteRawLen: libxml2 spends about ten small buffer writes,
+ * a malloc and a strdup on every element and attribute, which made the
+ * writer cost 16 us a form; one raw write a line makes it a few. The
+ * escaping is libxml2's own rules (see escape_into), so the bytes are the
+ * same as xmlTextWriterWriteElement and xmlTextWriterWriteAttribute write.
  * ------------------------------------------------------------------------ */
 
-/* Returns the first code point of valid UTF-8 `s` that XML cannot carry (or
- * that is not valid UTF-8: then 0xFFFFFFFF), or 0 when all of it is fine. */
+/* Deepest level whose layout the writer tracks (the format needs 7). */
+#define XML_LEVELS 16
+
+/* Raw text gathered before it goes to libxml2 even without a reason. */
+#define XML_PENDING_MAX (64 * 1024)
+
+/* A sink that writes the XML format. */
+typedef struct xml_writer {
+    fc_sink base;                   /* sink interface (must be first) */
+    fc_output *out;                 /* destination (not owned, not committed here) */
+    const fc_template *tpl;         /* template: default labels, rows and columns */
+    xmlTextWriterPtr w;             /* libxml2's writer over `out` */
+    fc_error io_error;              /* first failure of the output (code FC_OK if none) */
+    uint32_t bad_char;              /* a character XML cannot carry (0: none met;
+                                       0xFFFFFFFF: invalid UTF-8) */
+    bool out_of_memory;             /* the line buffer could not grow */
+    int level;                      /* elements open inside <forms> (0: at the root) */
+    bool has_children[XML_LEVELS];  /* per open level: an element was written inside it */
+    fc_buf line;                    /* formatted leaves and indentation not yet handed
+                                       to libxml2 (one raw write per run of them) */
+    fc_buf scratch;                 /* the name part of a coded value */
+    size_t *order;                  /* scratch: header fields in element order */
+    unsigned *rows;                 /* scratch: header row of each field (1-based) */
+    bool *dedicated;                /* scratch: field written as its own element */
+    size_t field_cap;               /* allocated length of order, rows, dedicated */
+} xml_writer;
+
+/* Output callback of libxml2's buffer: hands the bytes to the fc_output. */
+static int xml_out_write(void *ctx, const char *buf, int len)
+{
+    xml_writer *x = ctx;
+    if (x->io_error.code)
+        return -1;
+    if (len <= 0)
+        return 0;
+    if (fc_output_write(x->out, buf, (size_t)len, &x->io_error))
+        return -1;
+    return len;
+}
+
+/* Line break and indentation: "\n" then two spaces per level. */
+static const char indentation[] = "\n                                ";
+
+/* Bytes of line break and indentation for an element at `level`. */
+static size_t indent_len(int level)
+{
+    if (level >= XML_LEVELS - 1)
+        level = XML_LEVELS - 2;
+    return 1 + 2 * (size_t)(level + 1);
+}
+
+/* Appends `len` bytes to the pending raw text. */
+static inline void put(xml_writer *x, const char *s, size_t len)
+{
+    fc_buf *line = &x->line;
+    if (line->cap - line->len >= len) {
+        memcpy(line->data + line->len, s, len);
+        line->len += len;
+    } else if (!fc_buf_append(line, s, len)) {
+        x->out_of_memory = true;
+    }
+}
+
+/* Hands the pending raw text to libxml2's writer. */
+static bool flush_pending(xml_writer *x)
+{
+    if (x->out_of_memory || x->line.len > INT_MAX)
+        return false;
+    if (x->line.len == 0)
+        return true;
+    int n = xmlTextWriterWriteRawLen(x->w, BAD_CAST x->line.data, (int)x->line.len);
+    x->line.len = 0;
+    return n >= 0;
+}
+
+/* Starts element `name` (one that will hold elements) on a line of its own. */
+static bool w_start(xml_writer *x, const char *name)
+{
+    if (x->level > 0)
+        x->has_children[x->level - 1] = true;
+    put(x, indentation, indent_len(x->level));
+    if (!flush_pending(x))
+        return false;
+    if (x->level < XML_LEVELS)
+        x->has_children[x->level] = false;
+    x->level++;
+    return xmlTextWriterStartElement(x->w, BAD_CAST name) >= 0;
+}
+
+/* Ends the element w_start opened: its end tag on a line of its own when it
+ * holds elements, "<name .../>" when it is empty. */
+static bool w_end(xml_writer *x)
+{
+    x->level--;
+    if (x->level < XML_LEVELS && x->has_children[x->level])
+        put(x, indentation, indent_len(x->level));
+    return flush_pending(x) && xmlTextWriterEndElement(x->w) >= 0;
+}
+
+/* Records that `text` holds code point `bad` XML cannot carry. */
+static bool w_bad(xml_writer *x, uint32_t bad)
+{
+    if (!x->bad_char)
+        x->bad_char = bad;
+    return false;
+}
+
+/* Returns 0 when valid UTF-8 `s` holds only characters XML can carry, else
+ * the first bad code point (0xFFFFFFFF for invalid UTF-8). */
 static uint32_t xml_bad_char(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -74,12 +192,6 @@ static uint32_t xml_bad_char(const char *s)
         }
         if (c < 0x80)
             return c;
-        /* Three-byte sequences outside the surrogates and U+FFFx: most CJK. */
-        if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE) && (p[1] & 0xC0) == 0x80 &&
-            (p[2] & 0xC0) == 0x80) {
-            p += 3;
-            continue;
-        }
         uint32_t cp;
         size_t n = fc_utf8_decode(p, strnlen((const char *)p, 4), &cp);
         if (n == 0)
@@ -90,81 +202,17 @@ static uint32_t xml_bad_char(const char *s)
     }
 }
 
-/* ------------------------------------------------------------------------
- * Writer
- * ------------------------------------------------------------------------ */
-
-/* A sink that writes the XML format. */
-typedef struct xml_writer {
-    fc_sink base;              /* sink interface (must be first) */
-    fc_output *out;            /* destination (not owned, not committed here) */
-    const fc_template *tpl;    /* template: default labels, rows and columns */
-    xmlTextWriterPtr w;        /* libxml2's writer over `out` */
-    fc_error io_error;         /* first failure of the output (code FC_OK if none) */
-    uint32_t bad_char;         /* a character XML cannot carry was met (0: none) */
-    char *scratch;             /* buffer for codes and joined texts */
-    size_t scratch_cap;        /* its size */
-    size_t *order;             /* scratch: header fields in element order */
-    unsigned *rows;            /* scratch: header row of each field (1-based) */
-    bool *dedicated;           /* scratch: field written as its own element */
-    size_t field_cap;          /* allocated length of order, rows, dedicated */
-} xml_writer;
-
-/* Output callback of libxml2's buffer: hands the bytes to the fc_output. */
-static int xml_out_write(void *ctx, const char *buf, int len)
-{
-    xml_writer *x = ctx;
-    if (x->io_error.code)
-        return -1;
-    if (len <= 0)
-        return 0;
-    if (fc_output_write(x->out, buf, (size_t)len, &x->io_error))
-        return -1;
-    return len;
-}
-
-/* Starts element `name`. */
-static bool w_start(xml_writer *x, const char *name)
-{
-    return xmlTextWriterStartElement(x->w, BAD_CAST name) >= 0;
-}
-
-/* Ends the innermost element. */
-static bool w_end(xml_writer *x)
-{
-    return xmlTextWriterEndElement(x->w) >= 0;
-}
-
-/* Checks that `text` can go into XML; records the bad character if not. */
-static bool w_check(xml_writer *x, const char *text)
-{
-    uint32_t bad = xml_bad_char(text);
-    if (bad && !x->bad_char)
-        x->bad_char = bad;
-    return bad == 0;
-}
-
-/* Writes attribute `name`="`value`". */
+/* Writes attribute `name`="`value`" of the element w_start opened (libxml2
+ * escapes it). */
 static bool w_attr(xml_writer *x, const char *name, const char *value)
 {
-    return w_check(x, value) &&
-           xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) >= 0;
+    uint32_t bad = xml_bad_char(value);
+    if (bad)
+        return w_bad(x, bad);
+    return xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) >= 0;
 }
 
-/* Writes the text content of the open element. */
-static bool w_text(xml_writer *x, const char *text)
-{
-    return w_check(x, text) && xmlTextWriterWriteString(x->w, BAD_CAST text) >= 0;
-}
-
-/* Writes <name>text</name>. */
-static bool w_leaf(xml_writer *x, const char *name, const char *text)
-{
-    return w_check(x, text) &&
-           xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text) >= 0;
-}
-
-/* Writes an unsigned number as an attribute. */
+/* Writes an unsigned number as an attribute of an open element. */
 static bool w_attr_uint(xml_writer *x, const char *name, size_t value)
 {
     char buf[32];
@@ -172,44 +220,154 @@ static bool w_attr_uint(xml_writer *x, const char *name, size_t value)
     return w_attr(x, name, buf);
 }
 
-/* Makes the scratch buffer at least `size` bytes. */
-static bool w_scratch(xml_writer *x, size_t size)
+/* Appends `text` to the leaf being formatted, escaped as libxml2 escapes
+ * it: in text content & < > " and CR become &amp; &lt; &gt; &quot; &#13;
+ * (xmlEncodeSpecialChars); in an attribute value LF and TAB also become
+ * &#10; &#9; (xmlBufAttrSerializeTxtContent), so that attribute value
+ * normalisation cannot change them. Every other character is copied as is
+ * (UTF-8 stays UTF-8). Returns false for a character XML cannot carry. */
+static bool escape_into(xml_writer *x, const char *text, bool attribute)
 {
-    if (size <= x->scratch_cap)
-        return true;
-    size_t want = size < 256 ? 256 : size;
-    char *bigger = realloc(x->scratch, want);
-    if (!bigger)
+    size_t len = strlen(text);
+    if (!fc_buf_reserve(&x->line, len * 6 + 1)) {
+        x->out_of_memory = true;
         return false;
-    x->scratch = bigger;
-    x->scratch_cap = want;
+    }
+    char *o = x->line.data + x->line.len;
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *end = p + len;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c > '>' && c < 0x7F) {
+            *o++ = (char)c;
+            p++;
+            continue;
+        }
+        if (c >= 0x80) {
+            /* Most CJK: three bytes outside the surrogates and U+FFFx. */
+            if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE) && end - p >= 3 &&
+                (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+                memcpy(o, p, 3);
+                o += 3;
+                p += 3;
+                continue;
+            }
+            uint32_t cp;
+            size_t n = fc_utf8_decode(p, (size_t)(end - p), &cp);
+            if (n == 0)
+                return w_bad(x, 0xFFFFFFFFu);
+            if (!fc_char_allowed(cp))
+                return w_bad(x, cp);
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+            continue;
+        }
+        const char *ref = NULL;
+        switch (c) {
+        case '<': ref = "&lt;"; break;
+        case '>': ref = "&gt;"; break;
+        case '&': ref = "&amp;"; break;
+        case '"': ref = "&quot;"; break;
+        case '\r': ref = "&#13;"; break;
+        case '\n': ref = attribute ? "&#10;" : NULL; break;
+        case '\t': ref = attribute ? "&#9;" : NULL; break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+                return w_bad(x, c);
+            break;
+        }
+        if (ref) {
+            size_t n = strlen(ref);
+            memcpy(o, ref, n);
+            o += n;
+        } else {
+            *o++ = (char)c;
+        }
+        p++;
+    }
+    x->line.len = (size_t)(o - x->line.data);
     return true;
 }
 
-/* Writes the code, name and style attributes of a category or the code and
- * style attributes of a coded field (`with_name` false: the caller writes
- * the name as text and *name receives it, pointing into x->scratch). */
-static bool w_coded(xml_writer *x, const char *text, bool with_name, const char **name)
+/* Starts formatting leaf element `name` on a line of its own. */
+static void leaf_open(xml_writer *x, const char *name)
+{
+    put(x, indentation, indent_len(x->level));
+    put(x, "<", 1);
+    put(x, name, strlen(name));
+}
+
+/* Adds attribute `name`="`value`" to the leaf being formatted. */
+static bool leaf_attr(xml_writer *x, const char *name, const char *value)
+{
+    put(x, " ", 1);
+    put(x, name, strlen(name));
+    put(x, "=\"", 2);
+    bool ok = escape_into(x, value, true);
+    put(x, "\"", 1);
+    return ok;
+}
+
+/* Finishes the leaf `name` with its text ("<name .../>" when `text` is
+ * NULL, "<name></name>" when it is empty, as libxml2 writes them). It goes
+ * to libxml2's writer with the next element that holds elements, or at
+ * once when much is pending. */
+static bool leaf_close(xml_writer *x, const char *name, const char *text)
+{
+    bool ok = true;
+    if (!text) {
+        put(x, "/>", 2);
+    } else {
+        put(x, ">", 1);
+        ok = escape_into(x, text, false);
+        put(x, "</", 2);
+        put(x, name, strlen(name));
+        put(x, ">", 1);
+    }
+    if (!ok || x->out_of_memory)
+        return false;
+    if (x->level > 0)
+        x->has_children[x->level - 1] = true;
+    return x->line.len < XML_PENDING_MAX || flush_pending(x);
+}
+
+/* Writes <name>text</name> on a line of its own. */
+static bool w_leaf(xml_writer *x, const char *name, const char *text)
+{
+    leaf_open(x, name);
+    return leaf_close(x, name, text);
+}
+
+/* Writes the code, name (with `with_name`) and style attributes of the
+ * coded `text` ("0101-一年期项目"), to the leaf being formatted (`leaf`) or
+ * to the element w_start opened. The name part is left, NUL-terminated, in
+ * x->scratch. */
+static bool coded_attrs(xml_writer *x, const char *text, bool with_name, bool leaf)
 {
     fc_coded parts;
     size_t len = strlen(text);
     fc_code_split(text, len, &parts);
-    if (!w_scratch(x, len + 1))
+    if (!fc_buf_reserve(&x->scratch, len + 1)) {
+        x->out_of_memory = true;
         return false;
+    }
+    char *name_buf = x->scratch.data;
+    char code[40];
     bool ok = true;
     if (parts.style != FC_CODE_NONE) {
-        memcpy(x->scratch, parts.code, parts.code_len);
-        x->scratch[parts.code_len] = '\0';
-        ok = w_attr(x, "code", x->scratch);
+        memcpy(code, parts.code, parts.code_len); /* at most 32 bytes */
+        code[parts.code_len] = '\0';
+        ok = leaf ? leaf_attr(x, "code", code) : w_attr(x, "code", code);
     }
-    memcpy(x->scratch, parts.name, parts.name_len);
-    x->scratch[parts.name_len] = '\0';
-    if (with_name)
-        ok = ok && w_attr(x, "name", x->scratch);
-    else
-        *name = x->scratch;
-    if (ok && parts.style != FC_CODE_NONE && parts.style != FC_CODE_DASH)
-        ok = w_attr(x, "style", fc_code_style_name(parts.style));
+    memcpy(name_buf, parts.name, parts.name_len);
+    name_buf[parts.name_len] = '\0';
+    if (ok && with_name)
+        ok = leaf ? leaf_attr(x, "name", name_buf) : w_attr(x, "name", name_buf);
+    if (ok && parts.style != FC_CODE_NONE && parts.style != FC_CODE_DASH) {
+        const char *style = fc_code_style_name(parts.style);
+        ok = leaf ? leaf_attr(x, "style", style) : w_attr(x, "style", style);
+    }
     return ok;
 }
 
@@ -255,39 +413,36 @@ static bool w_fields_scratch(xml_writer *x, size_t n)
     return true;
 }
 
-/* Element name of a dedicated field (the key's English name). */
-static const char *field_element(fc_field_key key)
-{
-    return fc_field_key_name(key);
-}
-
 /* Writes one header field. `hints` adds position and row. */
 static bool w_field(xml_writer *x, const fc_form *form, size_t index, bool hints)
 {
     const fc_field *f = &form->fields[index];
     bool dedicated = x->dedicated[index];
-    bool ok = w_start(x, dedicated ? field_element(f->key) : "field");
-    if (!dedicated)
-        ok = ok && w_attr(x, "label", f->label);
-    else if (strcmp(f->label, fc_template_label(x->tpl, f->key)) != 0)
-        ok = ok && w_attr(x, "label", f->label);
-    if (!dedicated && f->key != FC_FIELD_OTHER)
-        ok = ok && w_attr(x, "key", fc_field_key_name(f->key));
-    if (hints) {
-        ok = ok && w_attr_uint(x, "position", index + 1);
-        ok = ok && w_attr_uint(x, "row", x->rows[index]);
+    const char *element = dedicated ? fc_field_key_name(f->key) : "field";
+    bool ok = true;
+    leaf_open(x, element);
+    if (!dedicated || strcmp(f->label, fc_template_label(x->tpl, f->key)) != 0)
+        ok = leaf_attr(x, "label", f->label);
+    if (ok && !dedicated && f->key != FC_FIELD_OTHER)
+        ok = leaf_attr(x, "key", fc_field_key_name(f->key));
+    if (ok && hints) {
+        char number[32];
+        snprintf(number, sizeof number, "%zu", index + 1);
+        ok = leaf_attr(x, "position", number);
+        snprintf(number, sizeof number, "%u", x->rows[index]);
+        ok = ok && leaf_attr(x, "row", number);
     }
     const char *text = f->value;
-    if (dedicated && (f->key == FC_FIELD_ATTRIBUTE || f->key == FC_FIELD_DIVISION)) {
-        ok = ok && w_coded(x, f->value, false, &text);
-    } else if (dedicated && f->key == FC_FIELD_AMOUNT) {
+    if (ok && dedicated && (f->key == FC_FIELD_ATTRIBUTE || f->key == FC_FIELD_DIVISION)) {
+        ok = coded_attrs(x, f->value, false, true);
+        text = x->scratch.data;
+    } else if (ok && dedicated && f->key == FC_FIELD_AMOUNT) {
         char number[FC_TARGET_NUMBER_MAX], canonical[FC_TARGET_NUMBER_MAX];
         if (fc_target_number(f->value, strlen(f->value), number, sizeof number) &&
             fc_decimal_canonical(number, canonical, sizeof canonical))
-            ok = ok && w_attr(x, "value", canonical);
+            ok = leaf_attr(x, "value", canonical);
     }
-    ok = ok && w_text(x, text);
-    return ok && w_end(x);
+    return ok && leaf_close(x, element, text);
 }
 
 /* Writes the header fields: dedicated elements in schema order, then the
@@ -298,8 +453,10 @@ static bool w_fields(xml_writer *x, const fc_form *form)
     size_t n = form->field_count;
     if (n == 0)
         return true;
-    if (!w_fields_scratch(x, n))
+    if (!w_fields_scratch(x, n)) {
+        x->out_of_memory = true;
         return false;
+    }
     size_t first[FC_FIELD_KEY_COUNT];
     for (int k = 0; k < FC_FIELD_KEY_COUNT; k++)
         first[k] = SIZE_MAX;
@@ -372,11 +529,12 @@ static bool w_columns(xml_writer *x, const fc_form *form)
     bool ok = w_start(x, "columns");
     for (size_t k = 0; ok && k < form->column_count; k++) {
         const fc_column *c = &form->columns[k];
-        ok = w_start(x, "column") && w_attr(x, "key", column_key_name(c->key));
+        leaf_open(x, "column");
+        ok = leaf_attr(x, "key", column_key_name(c->key));
         if (ok && (c->key == FC_COL_EXTRA ||
                    strcmp(c->header, fc_template_column_header(x->tpl, c->key)) != 0))
-            ok = w_attr(x, "header", c->header);
-        ok = ok && w_end(x);
+            ok = leaf_attr(x, "header", c->header);
+        ok = ok && leaf_close(x, "column", NULL);
     }
     return ok && w_end(x);
 }
@@ -397,16 +555,17 @@ static bool w_target(xml_writer *x, const char *target)
 {
     fc_target t;
     fc_target_parse(target, strlen(target), &t);
-    bool ok = w_start(x, "target");
-    if (ok && t.kind != FC_TARGET_EMPTY)
-        ok = w_attr(x, "kind", fc_target_kind_name(t.kind));
+    bool ok = true;
+    leaf_open(x, "target");
+    if (t.kind != FC_TARGET_EMPTY)
+        ok = leaf_attr(x, "kind", fc_target_kind_name(t.kind));
     if (ok && t.kind == FC_TARGET_QUANTITATIVE) {
-        ok = w_attr(x, "computesign", fc_target_cmp_symbol(t.cmp)) &&
-             w_attr(x, "indexval", t.number);
+        ok = leaf_attr(x, "computesign", fc_target_cmp_symbol(t.cmp)) &&
+             leaf_attr(x, "indexval", t.number);
         if (ok && t.unit[0])
-            ok = w_attr(x, "meterunit", t.unit);
+            ok = leaf_attr(x, "meterunit", t.unit);
     }
-    return ok && w_text(x, target) && w_end(x);
+    return ok && leaf_close(x, "target", target);
 }
 
 /* Writes one indicator row. */
@@ -423,7 +582,7 @@ static bool w_indicator(xml_writer *x, const fc_form *form, const fc_indicator *
 static bool w_level1(xml_writer *x, const fc_form *form, size_t from, size_t to)
 {
     const fc_indicator *rows = form->indicators;
-    bool ok = w_start(x, "level1") && w_coded(x, rows[from].level1, true, NULL);
+    bool ok = w_start(x, "level1") && coded_attrs(x, rows[from].level1, true, false);
     /* One empty row without a second level: the element alone says it. */
     if (to - from == 1 && rows[from].level2[0] == '\0' && empty_row(form, &rows[from]))
         return ok && w_end(x);
@@ -432,7 +591,7 @@ static bool w_level1(xml_writer *x, const fc_form *form, size_t from, size_t to)
         size_t j = i + 1;
         while (j < to && strcmp(rows[j].level2, rows[i].level2) == 0)
             j++;
-        ok = w_start(x, "level2") && w_coded(x, rows[i].level2, true, NULL);
+        ok = w_start(x, "level2") && coded_attrs(x, rows[i].level2, true, false);
         if (!(j - i == 1 && empty_row(form, &rows[i])))
             for (size_t k = i; ok && k < j; k++)
                 ok = w_indicator(x, form, &rows[k]);
@@ -494,6 +653,9 @@ static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
     if (x->bad_char)
         return fc_error_set(err, FC_ERR_INPUT, where, "text holds the character U+%04X, "
                             "which XML cannot carry", (unsigned)x->bad_char);
+    if (!x->out_of_memory)
+        return fc_error_set(err, FC_ERR_INTERNAL, fc_output_name(x->out),
+                            "libxml2's writer failed");
     return fc_error_set(err, FC_ERR_NOMEM, fc_output_name(x->out),
                         "out of memory while writing XML");
 }
@@ -503,6 +665,7 @@ static fc_status xml_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
     xml_writer *x = (xml_writer *)self;
     bool ok = xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) >= 0 &&
               xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "forms", BAD_CAST XML_NS) >= 0;
+    x->level = 0;
     if (ok && doc && doc->attachment)
         ok = w_leaf(x, "attachment", doc->attachment);
     return ok ? FC_OK : w_failure(x, fc_output_name(x->out), err);
@@ -530,7 +693,9 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
 static fc_status xml_end(fc_sink *self, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
-    bool ok = xmlTextWriterEndDocument(x->w) >= 0 && xmlTextWriterFlush(x->w) >= 0;
+    put(x, indentation, 1);
+    bool ok = flush_pending(x) && xmlTextWriterEndDocument(x->w) >= 0 &&
+              xmlTextWriterFlush(x->w) >= 0;
     /* Freeing the writer flushes libxml2's buffer into the output. */
     xmlFreeTextWriter(x->w);
     x->w = NULL;
@@ -546,7 +711,8 @@ static void xml_destroy(fc_sink *self)
         return;
     if (x->w)
         xmlFreeTextWriter(x->w);
-    free(x->scratch);
+    fc_buf_free(&x->line);
+    fc_buf_free(&x->scratch);
     free(x->order);
     free(x->rows);
     free(x->dedicated);
@@ -572,8 +738,7 @@ static fc_status xml_open_writer(fc_output *out, const fc_options *opts, fc_sink
     xmlOutputBufferPtr buffer = xmlOutputBufferCreateIO(xml_out_write, NULL, x, NULL);
     if (buffer)
         x->w = xmlNewTextWriter(buffer); /* owns the buffer from here on */
-    if (!x->w || xmlTextWriterSetIndent(x->w, 1) < 0 ||
-        xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0) {
+    if (!x->w) {
         if (buffer && !x->w)
             xmlOutputBufferClose(buffer);
         xml_destroy(&x->base);

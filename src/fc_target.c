@@ -27,37 +27,41 @@
 /* A comparison word or symbol (in folded form) and what it means. */
 typedef struct op_word {
     const char *text;    /* folded UTF-8 spelling */
+    size_t len;          /* its length in bytes */
     fc_target_cmp cmp;   /* its comparison */
 } op_word;
 
+/* An op_word entry for a string literal. */
+#define OP(text, cmp) {text, sizeof(text) - 1, cmp}
+
 /* Operators written before the number. Matched longest first. */
 static const op_word prefix_ops[] = {
-    {"大于或者等于", FC_CMP_GE}, {"大于或等于", FC_CMP_GE}, {"大于等于", FC_CMP_GE},
-    {"不小于", FC_CMP_GE},     {"不低于", FC_CMP_GE},     {"不少于", FC_CMP_GE},
-    {"至少", FC_CMP_GE},       {"最少", FC_CMP_GE},       {"达到", FC_CMP_GE},
-    {"\xE2\x89\xA5", FC_CMP_GE}, /* ≥ */
-    {"\xE2\xA9\xBE", FC_CMP_GE}, /* ⩾ */
-    {"\xE2\x89\xA7", FC_CMP_GE}, /* ≧ */
-    {">=", FC_CMP_GE},
-    {"大于", FC_CMP_GT},       {"高于", FC_CMP_GT},       {"多于", FC_CMP_GT},
-    {"超过", FC_CMP_GT},       {">", FC_CMP_GT},
-    {"小于或者等于", FC_CMP_LE}, {"小于或等于", FC_CMP_LE}, {"小于等于", FC_CMP_LE},
-    {"不大于", FC_CMP_LE},     {"不高于", FC_CMP_LE},     {"不多于", FC_CMP_LE},
-    {"不超过", FC_CMP_LE},     {"至多", FC_CMP_LE},       {"最多", FC_CMP_LE},
-    {"\xE2\x89\xA4", FC_CMP_LE}, /* ≤ */
-    {"\xE2\xA9\xBD", FC_CMP_LE}, /* ⩽ */
-    {"\xE2\x89\xA6", FC_CMP_LE}, /* ≦ */
-    {"<=", FC_CMP_LE},
-    {"小于", FC_CMP_LT},       {"低于", FC_CMP_LT},       {"少于", FC_CMP_LT},
-    {"不足", FC_CMP_LT},       {"<", FC_CMP_LT},
-    {"等于", FC_CMP_EQ},       {"=", FC_CMP_EQ},
+    OP("大于或者等于", FC_CMP_GE), OP("大于或等于", FC_CMP_GE), OP("大于等于", FC_CMP_GE),
+    OP("不小于", FC_CMP_GE),     OP("不低于", FC_CMP_GE),     OP("不少于", FC_CMP_GE),
+    OP("至少", FC_CMP_GE),       OP("最少", FC_CMP_GE),       OP("达到", FC_CMP_GE),
+    OP("\xE2\x89\xA5", FC_CMP_GE), /* ≥ */
+    OP("\xE2\xA9\xBE", FC_CMP_GE), /* ⩾ */
+    OP("\xE2\x89\xA7", FC_CMP_GE), /* ≧ */
+    OP(">=", FC_CMP_GE),
+    OP("大于", FC_CMP_GT),       OP("高于", FC_CMP_GT),       OP("多于", FC_CMP_GT),
+    OP("超过", FC_CMP_GT),       OP(">", FC_CMP_GT),
+    OP("小于或者等于", FC_CMP_LE), OP("小于或等于", FC_CMP_LE), OP("小于等于", FC_CMP_LE),
+    OP("不大于", FC_CMP_LE),     OP("不高于", FC_CMP_LE),     OP("不多于", FC_CMP_LE),
+    OP("不超过", FC_CMP_LE),     OP("至多", FC_CMP_LE),       OP("最多", FC_CMP_LE),
+    OP("\xE2\x89\xA4", FC_CMP_LE), /* ≤ */
+    OP("\xE2\xA9\xBD", FC_CMP_LE), /* ⩽ */
+    OP("\xE2\x89\xA6", FC_CMP_LE), /* ≦ */
+    OP("<=", FC_CMP_LE),
+    OP("小于", FC_CMP_LT),       OP("低于", FC_CMP_LT),       OP("少于", FC_CMP_LT),
+    OP("不足", FC_CMP_LT),       OP("<", FC_CMP_LT),
+    OP("等于", FC_CMP_EQ),       OP("=", FC_CMP_EQ),
 };
 
 /* Qualifiers written after the number and unit. Matched longest first. */
 static const op_word suffix_ops[] = {
-    {"及以上", FC_CMP_GE}, {"或以上", FC_CMP_GE}, {"以上", FC_CMP_GE},
-    {"及以下", FC_CMP_LE}, {"或以下", FC_CMP_LE}, {"以下", FC_CMP_LE},
-    {"以内", FC_CMP_LE},   {"之内", FC_CMP_LE},   {"内", FC_CMP_LE},
+    OP("及以上", FC_CMP_GE), OP("或以上", FC_CMP_GE), OP("以上", FC_CMP_GE),
+    OP("及以下", FC_CMP_LE), OP("或以下", FC_CMP_LE), OP("以下", FC_CMP_LE),
+    OP("以内", FC_CMP_LE),   OP("之内", FC_CMP_LE),   OP("内", FC_CMP_LE),
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -113,6 +117,24 @@ static size_t fold_text(const char *text, size_t len, char *out, size_t cap)
     size_t i = 0;
     const unsigned char *s = (const unsigned char *)text;
     while (i < len) {
+        /* Fast path: ASCII other than controls, and three-byte characters
+         * that fold to themselves (all but E2 punctuation/spaces, E3 80 xx
+         * with the ideographic space, and EF fullwidth forms). */
+        if (s[i] >= 0x20 && s[i] < 0x80) {
+            if (o + 1 >= cap)
+                return (size_t)-1;
+            out[o++] = (char)s[i++];
+            continue;
+        }
+        if (s[i] >= 0xE4 && s[i] <= 0xEC && i + 2 < len && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            if (o + 3 >= cap)
+                return (size_t)-1;
+            memcpy(out + o, s + i, 3);
+            o += 3;
+            i += 3;
+            continue;
+        }
         uint32_t cp;
         size_t n = s[i] < 0x80 ? (cp = s[i], 1) : fc_utf8_decode(s + i, len - i, &cp);
         if (n == 0)
@@ -159,9 +181,12 @@ static size_t match_prefix(const op_word *ops, size_t count, const char *s, size
                            size_t i, fc_target_cmp *cmp)
 {
     size_t best = 0;
+    if (i >= len)
+        return 0;
     for (size_t k = 0; k < count; k++) {
-        size_t n = strlen(ops[k].text);
-        if (n > best && n <= len - i && memcmp(s + i, ops[k].text, n) == 0) {
+        size_t n = ops[k].len;
+        if (n > best && n <= len - i && s[i] == ops[k].text[0] &&
+            memcmp(s + i, ops[k].text, n) == 0) {
             best = n;
             *cmp = ops[k].cmp;
         }
@@ -175,8 +200,9 @@ static size_t match_suffix(const char *s, size_t start, size_t end, fc_target_cm
 {
     size_t best = 0;
     for (size_t k = 0; k < COUNT(suffix_ops); k++) {
-        size_t n = strlen(suffix_ops[k].text);
-        if (n > best && n <= end - start && memcmp(s + end - n, suffix_ops[k].text, n) == 0) {
+        size_t n = suffix_ops[k].len;
+        if (n > best && n <= end - start && s[end - 1] == suffix_ops[k].text[n - 1] &&
+            memcmp(s + end - n, suffix_ops[k].text, n) == 0) {
             best = n;
             *cmp = suffix_ops[k].cmp;
         }
@@ -317,7 +343,8 @@ void fc_target_parse(const char *text, size_t len, fc_target *out)
         out->kind = FC_TARGET_EMPTY;
         return;
     }
-    if (fc_utf8_valid_prefix((const unsigned char *)text, len) != len) {
+    /* Short texts are checked while folding; long ones here. */
+    if (len >= FOLD_MAX && fc_utf8_valid_prefix((const unsigned char *)text, len) != len) {
         unparsed(out);
         return;
     }
@@ -328,6 +355,10 @@ void fc_target_parse(const char *text, size_t len, fc_target *out)
     }
     char s[FOLD_MAX];
     size_t n = len < FOLD_MAX ? fold_text(text, len, s, sizeof s) : (size_t)-1;
+    if (len < FOLD_MAX && n == (size_t)-1) {
+        unparsed(out); /* invalid UTF-8 */
+        return;
+    }
     if (!has_digit(text, len)) {
         if (n != (size_t)-1 && only_operators(s, n))
             unparsed(out);
