@@ -48,8 +48,12 @@
 #define XML_SCHEMA_NAME "formconv-forms-1.xsd"
 
 /* Parser options: fc_xml's safe set, plus line numbers past 65535 and
- * compact storage of small text nodes. */
-#define XML_READ_OPTIONS (FC_XML_PARSE_OPTIONS | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT)
+ * compact storage of small text nodes, but without XML_PARSE_NOCDATA: in
+ * libxml2 2.9.14 the reader's streaming schema validation drops the text of
+ * a CDATA section that NOCDATA turned into characters (measured: <t><![CDATA[
+ * xx]]></t> reads as empty). CDATA nodes are taken as text instead. */
+#define XML_READ_OPTIONS \
+    ((FC_XML_PARSE_OPTIONS & ~XML_PARSE_NOCDATA) | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT)
 
 /* ------------------------------------------------------------------------
  * Writer
@@ -353,9 +357,9 @@ static bool coded_attrs(xml_writer *x, const char *text, bool with_name, bool le
         return false;
     }
     char *name_buf = x->scratch.data;
-    char code[40];
     bool ok = true;
     if (parts.style != FC_CODE_NONE) {
+        char code[40];
         memcpy(code, parts.code, parts.code_len); /* at most 32 bytes */
         code[parts.code_len] = '\0';
         ok = leaf ? leaf_attr(x, "code", code) : w_attr(x, "code", code);
@@ -524,7 +528,7 @@ static const char *column_key_name(fc_column_key key)
 /* Writes <columns> when the table is not the template's default. */
 static bool w_columns(xml_writer *x, const fc_form *form)
 {
-    if (default_columns(x->tpl, form))
+    if (form->column_count == 0 || default_columns(x->tpl, form))
         return true;
     bool ok = w_start(x, "columns");
     for (size_t k = 0; ok && k < form->column_count; k++) {
@@ -680,7 +684,7 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
     if (ok && form->unit)
         ok = w_leaf(x, "unit", form->unit);
     ok = ok && w_fields(x, form);
-    if (ok && form->column_count)
+    if (ok && (form->column_count || form->indicator_count))
         ok = w_indicators(x, form);
     for (size_t i = 0; ok && i < form->note_count; i++)
         ok = w_note(x, &form->notes[i]);
@@ -739,7 +743,7 @@ static fc_status xml_open_writer(fc_output *out, const fc_options *opts, fc_sink
     if (buffer)
         x->w = xmlNewTextWriter(buffer); /* owns the buffer from here on */
     if (!x->w) {
-        if (buffer && !x->w)
+        if (buffer)
             xmlOutputBufferClose(buffer);
         xml_destroy(&x->base);
         return fc_error_set(err, FC_ERR_NOMEM, fc_output_name(out), "out of memory");
