@@ -110,6 +110,50 @@ static int xml_out_write(void *ctx, const char *buf, int len)
     return len;
 }
 
+/* libxml2 error handler that drops what it is given: the writer reports
+ * its failures through return values, and nothing may reach stderr. */
+static void drop_structured(void *ctx, xmlErrorPtr error)
+{
+    (void)ctx;
+    (void)error;
+}
+
+/* libxml2 generic (printf-style) error handler that drops the message. */
+static void drop_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/* libxml2's process-wide error handlers, saved while the format replaces
+ * them (the XML reader may drive the XML writer: handlers nest). */
+typedef struct libxml_handlers {
+    xmlStructuredErrorFunc structured;  /* structured handler */
+    void *structured_ctx;               /* its context */
+    xmlGenericErrorFunc generic;        /* printf-style handler */
+    void *generic_ctx;                  /* its context */
+} libxml_handlers;
+
+/* Saves libxml2's handlers into *saved and installs `handler` (with
+ * `ctx`) for structured errors and a silent one for generic messages, so
+ * that libxml2 never prints. */
+static void handlers_push(libxml_handlers *saved, xmlStructuredErrorFunc handler, void *ctx)
+{
+    saved->structured = xmlStructuredError;
+    saved->structured_ctx = xmlStructuredErrorContext;
+    saved->generic = xmlGenericError;
+    saved->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(ctx, handler);
+    xmlSetGenericErrorFunc(NULL, drop_generic);
+}
+
+/* Puts back the handlers handlers_push saved. */
+static void handlers_pop(const libxml_handlers *saved)
+{
+    xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+}
+
 /* Line break and indentation: "\n" then two spaces per level. */
 static const char indentation[] = "\n                                ";
 
@@ -667,17 +711,22 @@ static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
 static fc_status xml_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
+    libxml_handlers saved;
+    handlers_push(&saved, drop_structured, NULL);
     bool ok = xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) >= 0 &&
               xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "forms", BAD_CAST XML_NS) >= 0;
     x->level = 0;
     if (ok && doc && doc->attachment)
         ok = w_leaf(x, "attachment", doc->attachment);
+    handlers_pop(&saved);
     return ok ? FC_OK : w_failure(x, fc_output_name(x->out), err);
 }
 
 static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
+    libxml_handlers saved;
+    handlers_push(&saved, drop_structured, NULL);
     bool ok = w_start(x, "project");
     if (ok && form->title)
         ok = w_leaf(x, "title", form->title);
@@ -689,6 +738,7 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
     for (size_t i = 0; ok && i < form->note_count; i++)
         ok = w_note(x, &form->notes[i]);
     ok = ok && w_end(x);
+    handlers_pop(&saved);
     if (ok)
         return FC_OK;
     return w_failure(x, form->origin[0] ? form->origin : fc_output_name(x->out), err);
@@ -697,12 +747,15 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
 static fc_status xml_end(fc_sink *self, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
+    libxml_handlers saved;
+    handlers_push(&saved, drop_structured, NULL);
     put(x, indentation, 1);
     bool ok = flush_pending(x) && xmlTextWriterEndDocument(x->w) >= 0 &&
               xmlTextWriterFlush(x->w) >= 0;
     /* Freeing the writer flushes libxml2's buffer into the output. */
     xmlFreeTextWriter(x->w);
     x->w = NULL;
+    handlers_pop(&saved);
     if (!ok || x->io_error.code)
         return w_failure(x, fc_output_name(x->out), err);
     return FC_OK;
@@ -713,8 +766,12 @@ static void xml_destroy(fc_sink *self)
     xml_writer *x = (xml_writer *)self;
     if (!x)
         return;
-    if (x->w)
+    if (x->w) {
+        libxml_handlers saved;
+    handlers_push(&saved, drop_structured, NULL);
         xmlFreeTextWriter(x->w);
+        handlers_pop(&saved);
+    }
     fc_buf_free(&x->line);
     fc_buf_free(&x->scratch);
     free(x->order);
@@ -739,9 +796,12 @@ static fc_status xml_open_writer(fc_output *out, const fc_options *opts, fc_sink
     x->base.destroy = xml_destroy;
     x->out = out;
     x->tpl = opts->tpl;
+    libxml_handlers saved;
+    handlers_push(&saved, drop_structured, NULL);
     xmlOutputBufferPtr buffer = xmlOutputBufferCreateIO(xml_out_write, NULL, x, NULL);
     if (buffer)
         x->w = xmlNewTextWriter(buffer); /* owns the buffer from here on */
+    handlers_pop(&saved);
     if (!x->w) {
         if (buffer)
             xmlOutputBufferClose(buffer);
@@ -1275,18 +1335,30 @@ static bool parse_ordinal(const char *value, unsigned long *out)
     return true;
 }
 
+/* True when `name` is one of the space-separated names in `list`. */
+static bool attribute_allowed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) == n && n && memcmp(p, name, n) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
 /* Takes one attribute of element `el`. */
 static fc_status take_attribute(xml_reader *x, xml_elem el, const char *name, const char *value,
                                 fc_error *err)
 {
     xml_attrs *a = &x->attrs;
-    char padded[40];
-    if (strlen(name) + 3 > sizeof padded)
-        return reject(x, err, FC_ERR_INPUT, "unknown attribute \"%.32s\" on <%s>", name,
-                      elements[el].name);
-    snprintf(padded, sizeof padded, " %s ", name);
-    if (!strstr(elements[el].attrs, padded))
-        return reject(x, err, FC_ERR_INPUT, "unknown attribute \"%s\" on <%s>", name,
+    if (!attribute_allowed(elements[el].attrs, name))
+        return reject(x, err, FC_ERR_INPUT, "unknown attribute \"%.40s\" on <%s>", name,
                       elements[el].name);
     size_t len = strlen(value);
     if (strcmp(name, "label") == 0 || strcmp(name, "header") == 0)
@@ -1873,10 +1945,11 @@ static fc_status take_text(xml_reader *x, fc_error *err)
     size_t len = value ? strlen(value) : 0;
     xml_elem el = x->depth ? x->stack[x->depth - 1] : EL_DOCUMENT;
     if (!elements[el].leaf) {
-        if (fc_utf8_is_blank(value ? value : "", len))
+        /* Between elements only XML white space may stand. */
+        if (value && strspn(value, " \t\r\n") == len)
             return FC_OK;
-        return reject(x, err, FC_ERR_INPUT, "text \"%.40s\" is not allowed inside <%s>", value,
-                      el == EL_DOCUMENT ? "the document" : elements[el].name);
+        return reject(x, err, FC_ERR_INPUT, "text \"%.40s\" is not allowed inside <%s>",
+                      value ? value : "", el == EL_DOCUMENT ? "the document" : elements[el].name);
     }
     if (x->text.len + len > x->limits.cell_chars * 4 + 4)
         return reject(x, err, FC_ERR_LIMIT, "text longer than the limit of %zu characters",
@@ -1912,10 +1985,14 @@ static fc_status read_document(xml_reader *x, bool build, fc_error *err)
             if (build)
                 st = end_element(x, err);
             break;
-        case XML_READER_TYPE_TEXT:
-        case XML_READER_TYPE_CDATA:
         case XML_READER_TYPE_WHITESPACE:
         case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+            /* Blank text: layout between elements, or the value of a leaf. */
+            if (build && x->depth && elements[x->stack[x->depth - 1]].leaf)
+                st = take_text(x, err);
+            break;
+        case XML_READER_TYPE_TEXT:
+        case XML_READER_TYPE_CDATA:
             if (build)
                 st = take_text(x, err);
             break;
@@ -1978,13 +2055,14 @@ static fc_status xml_read(fc_input *in, const fc_options *opts, fc_sink *sink, f
     if (!st && !opts->no_validate)
         st = load_schema(&x, &schema, &vctxt, err);
     if (!st) {
-        xmlSetStructuredErrorFunc(&x.errors, collect_problem);
+        libxml_handlers saved;
+        handlers_push(&saved, collect_problem, &x.errors);
         st = open_reader(&x, vctxt, err);
         if (!st)
             st = read_document(&x, true, err);
         if (!st && vctxt && xmlTextReaderIsValid(x.r) != 1)
             st = libxml_failure(&x, err);
-        xmlSetStructuredErrorFunc(NULL, NULL);
+        handlers_pop(&saved);
     }
     if (!st && !x.begun)
         st = fc_error_set(err, FC_ERR_INPUT, x.name, "no <project> in the document");
@@ -2016,7 +2094,8 @@ static fc_status xml_validate(fc_input *in, const fc_options *opts, fc_report_fn
     } else if (!st) {
         st = load_schema(&x, &schema, &vctxt, &first);
         if (!st) {
-            xmlSetStructuredErrorFunc(&x.errors, collect_problem);
+            libxml_handlers saved;
+            handlers_push(&saved, collect_problem, &x.errors);
             st = open_reader(&x, vctxt, &first);
             int ret = 0;
             while (!st && (ret = xmlTextReaderRead(x.r)) == 1) {
@@ -2054,7 +2133,7 @@ static fc_status xml_validate(fc_input *in, const fc_options *opts, fc_report_fn
                                                            : "document does not match the schema");
                 problems_add(&x.errors, &problem, false);
             }
-            xmlSetStructuredErrorFunc(NULL, NULL);
+            handlers_pop(&saved);
         }
     }
     if (!st && x.errors.count) {
