@@ -42,16 +42,18 @@ static char *canonical_seed(size_t *len)
 {
     size_t n;
     char *raw = fixture("fixtures/seed.txt", &n);
-    size_t skip = 0;
-    while (skip < n && (raw[skip] == '\n' || raw[skip] == '\r'))
-        skip++;
-    char *out = malloc(n - skip + 2);
+    const char *body = raw;
+    while (*body == '\n' || *body == '\r')
+        body++;
+    size_t body_len = strlen(body);
+    char *out = malloc(body_len + 2);
     assert_non_null(out);
-    memcpy(out, raw + skip, n - skip);
-    *len = n - skip;
-    if (*len == 0 || out[*len - 1] != '\n')
-        out[(*len)++] = '\n';
-    out[*len] = '\0';
+    memcpy(out, body, body_len);
+    if (body_len == 0 || out[body_len - 1] != '\n')
+        out[body_len++] = '\n';
+    out[body_len] = '\0';
+    *len = body_len;
+    assert_true(n > body_len); /* the seed starts with blank lines */
     free(raw);
     return out;
 }
