@@ -90,6 +90,7 @@ typedef struct xml_writer {
     uint32_t bad_char;              /* a character XML cannot carry (0: none met;
                                        0xFFFFFFFF: invalid UTF-8) */
     bool out_of_memory;             /* the line buffer could not grow */
+    size_t forms;                   /* projects written so far */
     int level;                      /* elements open inside <forms> (0: at the root) */
     bool has_children[XML_LEVELS];  /* per open level: an element was written inside it */
     fc_buf line;                    /* formatted leaves and indentation not yet handed
@@ -750,14 +751,19 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
         ok = w_note(x, &form->notes[i]);
     ok = ok && w_end(x);
     handlers_pop(&saved);
-    if (ok)
+    if (ok) {
+        x->forms++;
         return FC_OK;
+    }
     return w_failure(x, form->origin[0] ? form->origin : fc_output_name(x->out), err);
 }
 
 static fc_status xml_end(fc_sink *self, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
+    if (x->forms == 0) /* the schema needs a project: never write what it refuses */
+        return fc_error_set(err, FC_ERR_INPUT, fc_output_name(x->out),
+                            "no form to write: an XML document holds at least one project");
     libxml_handlers saved;
     handlers_push(&saved, drop_structured, NULL);
     put(x, indentation, 1);

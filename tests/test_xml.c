@@ -759,6 +759,23 @@ static void test_writer_refuses_control_characters(void **state)
     fc_doc_free(doc);
 }
 
+/* A document without forms is refused rather than written invalid. */
+static void test_writer_refuses_empty_document(void **state)
+{
+    (void)state;
+    fc_doc *doc = fc_doc_new();
+    assert_non_null(doc);
+    fc_options opts = fc_test_options();
+    fc_error err;
+    fc_status st;
+    size_t len;
+    char *xml = write_xml(doc, &opts, &len, &err, &st);
+    assert_int_equal(st, FC_ERR_INPUT);
+    assert_null(xml);
+    assert_contains(err.message, "at least one project");
+    fc_doc_free(doc);
+}
+
 /* ---- validate ----------------------------------------------------------------- */
 
 /* Problems reported through validate's callback. */
@@ -994,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_inconsistent_tables),
         cmocka_unit_test(test_writer_refuses_control_characters),
+        cmocka_unit_test(test_writer_refuses_empty_document),
         cmocka_unit_test(test_validate_reports_every_problem),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_cli),
