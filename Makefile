@@ -32,7 +32,8 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_LDFLAGS)
 
 # Files compiled into the program: SYMBOL=FILE.
 EMBED := fc_embedded_default_template=templates/default-template.xml \
-	     fc_embedded_template_xsd=templates/template.xsd
+	     fc_embedded_template_xsd=templates/template.xsd \
+	     fc_embedded_forms_xsd=templates/formconv-forms-1.xsd
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
 LIB_SRCS := $(filter-out src/cli.c,$(wildcard src/*.c)) $(wildcard converters/*.c)

@@ -16,4 +16,8 @@ extern const size_t fc_embedded_default_template_size;
 extern const unsigned char fc_embedded_template_xsd[];
 extern const size_t fc_embedded_template_xsd_size;
 
+/* templates/formconv-forms-1.xsd: the schema of the portal XML format. */
+extern const unsigned char fc_embedded_forms_xsd[];
+extern const size_t fc_embedded_forms_xsd_size;
+
 #endif
