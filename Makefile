@@ -22,13 +22,13 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARNINGS) $(CFLAGS) \
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARNINGS) $(CFLAGS) \
 	          -Isrc -I$(BUILD)/gen $(DEP_CFLAGS)
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LDFLAGS := -fsanitize=$(SANITIZE)
 endif
-ALL_LDFLAGS := $(LDFLAGS) $(SAN_LDFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_LDFLAGS) -pthread
 
 # Files compiled into the program: SYMBOL=FILE.
 EMBED := fc_embedded_default_template=templates/default-template.xml \

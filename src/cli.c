@@ -21,6 +21,7 @@
 #include "fc_check.h"
 #include "fc_converter.h"
 #include "fc_io.h"
+#include "fc_pipeline.h"
 #include "fc_registry.h"
 #include "fc_textcodec.h"
 #include "fc_version.h"
@@ -129,6 +130,9 @@ static void print_convert_help(FILE *f)
             "      --no-validate         XML input: skip schema validation\n"
             "      --real-timestamps     XLSX output: record the current time instead of\n"
             "                            a fixed one (output then differs run to run)\n"
+            "      --threads=N           1: read and write on one thread; 2 (the default\n"
+            "                            on a machine with two or more cores): write on a\n"
+            "                            second thread while reading\n"
             "  -h, --help                show this help\n");
 }
 
@@ -153,11 +157,12 @@ typedef struct cli_args {
     const char *from;         /* -f */
     const char *to;           /* -t */
     const char *template_path;/* --template */
+    long threads;             /* --threads: 1 or 2; 0 means decide from the machine */
     fc_options opts;          /* library options */
 } cli_args;
 
 /* Long options shared by convert and validate (validate rejects some). */
-enum { OPT_TEMPLATE = 1000, OPT_NO_VALIDATE, OPT_REAL_TIMESTAMPS };
+enum { OPT_TEMPLATE = 1000, OPT_NO_VALIDATE, OPT_REAL_TIMESTAMPS, OPT_THREADS };
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"from", required_argument, NULL, 'f'},
@@ -168,6 +173,7 @@ static const struct option long_options[] = {
     {"template", required_argument, NULL, OPT_TEMPLATE},
     {"no-validate", no_argument, NULL, OPT_NO_VALIDATE},
     {"real-timestamps", no_argument, NULL, OPT_REAL_TIMESTAMPS},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -188,6 +194,7 @@ static int parse_options(const char *command, int argc, char **argv, cli_args *a
         case 'l':
         case OPT_NO_VALIDATE:
         case OPT_REAL_TIMESTAMPS:
+        case OPT_THREADS:
             if (!is_convert)
                 return usage_error("option '%s' is only for convert", argv[optind - 1]);
             break;
@@ -221,6 +228,14 @@ static int parse_options(const char *command, int argc, char **argv, cli_args *a
         case OPT_TEMPLATE: args->template_path = optarg; break;
         case OPT_NO_VALIDATE: args->opts.no_validate = true; break;
         case OPT_REAL_TIMESTAMPS: args->opts.real_timestamps = true; break;
+        case OPT_THREADS:
+            if (strcmp(optarg, "1") == 0)
+                args->threads = 1;
+            else if (strcmp(optarg, "2") == 0)
+                args->threads = 2;
+            else
+                return usage_error("--threads takes 1 or 2, not '%s'", optarg);
+            break;
         case 'h':
             if (is_convert)
                 print_convert_help(stdout);
@@ -349,6 +364,12 @@ static int cmd_convert(int argc, char **argv)
     }
     if (!st)
         st = writer->open_writer(out, &args.opts, &sink, &err);
+    long threads = args.threads ? args.threads : (sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1);
+    if (!st && threads >= 2) {
+        fc_sink *inner = sink;
+        sink = NULL;
+        st = fc_pipeline_new(inner, &sink, &err);
+    }
     if (!st)
         st = reader->read(in, &args.opts, sink, &err);
     if (!st)

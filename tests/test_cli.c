@@ -159,6 +159,21 @@ static void test_convert_file_and_streams(void **state)
     got = fc_test_read_file(scratch("x.out"), &got_len);
     assert_int_equal(got_len, want_len);
     free(got);
+    /* One thread or two: the same bytes. */
+    assert_int_equal(run(NULL, NULL, NULL, "convert", "--threads=1", odd_in, "-o",
+                         scratch("t1.txt")), 0);
+    assert_int_equal(run(NULL, NULL, NULL, "convert", "--threads=2", odd_in, "-o",
+                         scratch("t2.txt")), 0);
+    size_t t1_len, t2_len;
+    char *t1 = fc_test_read_file(scratch("t1.txt"), &t1_len);
+    char *t2 = fc_test_read_file(scratch("t2.txt"), &t2_len);
+    assert_int_equal(t1_len, want_len);
+    assert_int_equal(t2_len, want_len);
+    assert_memory_equal(t1, want, want_len);
+    assert_memory_equal(t2, want, want_len);
+    free(t1);
+    free(t2);
+    assert_int_equal(run(NULL, NULL, NULL, "convert", "--threads=3", odd_in, NULL), 2);
     /* An output encoding. */
     assert_int_equal(run(NULL, NULL, NULL, "convert", odd_in, "-E", "utf-16le", "-o",
                          scratch("u16.txt")), 0);
@@ -261,7 +276,8 @@ static void test_output_failures(void **state)
     const char *target2 = scratch("full.txt");
     assert_true(fc_test_write_file(target2, "OLD", 3));
     char script[8192];
-    snprintf(script, sizeof script, "ulimit -f 4; exec '%s' convert '%s' -o '%s'", FC_BINARY,
+    snprintf(script, sizeof script, "ulimit -f 4; exec '%s' convert --threads=2 '%s' -o '%s'",
+             FC_BINARY,
              fc_test_path("fixtures/seed.txt"), target2);
     /* The seed's output is 8 KB: make it bigger than the limit for sure. */
     const char *argv[] = {"/bin/sh", "-c", script, NULL};
