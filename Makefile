@@ -119,7 +119,8 @@ test: all $(TEST_BINS)
 	@sh tests/run.sh $(BUILD) plain
 
 test-asan: all
-	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT=-O1 all $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BINS))
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT=-O1 build/asan/formconv \
+	  $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BINS))
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh tests/run.sh build/asan asan
 
