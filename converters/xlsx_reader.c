@@ -225,6 +225,22 @@ static fc_status no_memory(const xlsx_reader *r, fc_error *err)
     return fc_error_set(err, FC_ERR_NOMEM, r->name, "out of memory");
 }
 
+/* Sets `err` for part `part` of the package: location "FILE!part". */
+static fc_status part_error(const xlsx_reader *r, fc_error *err, fc_status code, const char *part,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static fc_status part_error(const xlsx_reader *r, fc_error *err, fc_status code, const char *part,
+                            const char *fmt, ...)
+{
+    char where[FC_ERROR_LOCATION_MAX];
+    char message[FC_ERROR_MESSAGE_MAX];
+    snprintf(where, sizeof where, "%s!%s", r->name, part);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return fc_error_set(err, code, where, "%s", message);
+}
+
 /* strdup of `len` bytes; NULL when out of memory. */
 static char *dup_n(const char *s, size_t len)
 {
@@ -1082,7 +1098,8 @@ static void styles_end(void *ctx, const xmlChar *localname, const xmlChar *prefi
  * entry for every built-in id a cell format uses, and the lazy cache. */
 static fc_status finish_styles(xlsx_reader *r, fc_error *err)
 {
-    qsort(r->numfmts, r->numfmt_count, sizeof *r->numfmts, numfmt_cmp);
+    if (r->numfmt_count)
+        qsort(r->numfmts, r->numfmt_count, sizeof *r->numfmts, numfmt_cmp);
     /* A duplicate id keeps its first definition. */
     size_t w = 0;
     for (size_t i = 0; i < r->numfmt_count; i++) {
@@ -1455,7 +1472,8 @@ static fc_status scan_merges(xlsx_reader *r, size_t entry, const char *where, bo
     fc_buf_free(&carry);
     if (st)
         return st;
-    qsort(ms->list, ms->count, sizeof *ms->list, merge_cmp);
+    if (ms->count)
+        qsort(ms->list, ms->count, sizeof *ms->list, merge_cmp);
     return FC_OK;
 }
 
@@ -2046,8 +2064,8 @@ static fc_status find_workbook(xlsx_reader *r, fc_error *err)
     if (!r->workbook)
         return no_memory(r, err);
     if (fc_zip_find(r->zip, r->workbook) < 0)
-        return fc_error_set(err, FC_ERR_INPUT, r->name, "%s!%s: the workbook part is missing",
-                            r->name, r->workbook);
+        return part_error(r, err, FC_ERR_INPUT, r->workbook,
+                          "the workbook part is missing (named by _rels/.rels)");
     return FC_OK;
 }
 
@@ -2060,10 +2078,17 @@ static fc_status read_optional(xlsx_reader *r, const char *kind, const char *fal
     long entry = -1;
     if (e) {
         entry = fc_zip_find(r->zip, e->target);
-        if (entry < 0)
-            return fc_error_set(err, FC_ERR_INPUT, r->name,
-                                "%s!%s: the part is missing (named by the workbook's "
-                                "relationships)", r->name, e->target);
+        if (entry < 0) {
+            /* Optional parts: a warning, and the workbook is read without. */
+            if (r->opts->warn) {
+                fc_error warning;
+                part_error(r, &warning, FC_ERR_INPUT, e->target,
+                           "the part is missing (named by the workbook's relationships); "
+                           "reading without it");
+                r->opts->warn(r->opts->warn_ctx, &warning);
+            }
+            return FC_OK;
+        }
     } else {
         entry = fc_zip_find(r->zip, fallback);
         if (entry < 0)
@@ -2150,8 +2175,8 @@ fc_status fc_xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_e
         st = read_rels(&r, r.workbook, &found, err);
     if (!st && !found && r.sheet_count > 0) {
         char *name = rels_name(r.workbook);
-        st = fc_error_set(err, FC_ERR_INPUT, r.name, "%s!%s: the part is missing (the "
-                          "workbook's relationships)", r.name, name ? name : "");
+        st = part_error(&r, err, FC_ERR_INPUT, name ? name : "",
+                        "the part is missing (the workbook's relationships)");
         free(name);
     }
     if (!st) {
@@ -2189,17 +2214,17 @@ fc_status fc_xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_e
             if (strcmp(r.rels[k].id, s->rid) == 0)
                 e = &r.rels[k];
         if (!e) {
-            st = fc_error_set(err, FC_ERR_INPUT, r.name, "%s!%s: sheet \"%s\" names "
-                              "relationship %s, which does not exist", r.name, r.workbook,
-                              s->name, s->rid);
+            st = part_error(&r, err, FC_ERR_INPUT, r.workbook,
+                            "sheet \"%s\" names relationship %s, which does not exist",
+                            s->name, s->rid);
             break;
         }
         if (!e->target || !rel_is(e->type, "worksheet"))
             continue; /* a chart sheet, a dialog sheet, an external link */
         long entry = fc_zip_find(r.zip, e->target);
         if (entry < 0) {
-            st = fc_error_set(err, FC_ERR_INPUT, r.name, "%s!%s: the part is missing (sheet "
-                              "\"%s\" of the workbook)", r.name, e->target, s->name);
+            st = part_error(&r, err, FC_ERR_INPUT, e->target,
+                            "the part is missing (sheet \"%s\" of the workbook)", s->name);
             break;
         }
         st = read_sheet(&r, (size_t)entry, s->name, err);
