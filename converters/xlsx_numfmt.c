@@ -127,7 +127,7 @@ bool fc_numfmt_parse_number(const char *text, size_t len, double *value)
     while (len > i && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n' ||
                        text[len - 1] == '\r'))
         len--;
-    if (len - i == 0 || len - i >= sizeof buf)
+    if (i >= len || len - i >= sizeof buf)
         return false;
     /* Check the syntax first: strtod would also take hex, inf and nan. */
     size_t j = i;
@@ -816,36 +816,33 @@ static bool cond_holds(const section *s, double v)
 static const section *pick_section(const fc_numfmt *f, double v, bool *minus)
 {
     *minus = false;
+    if (f->nsec <= 1) {
+        *minus = v < 0;
+        return &f->sec[0];
+    }
     int n = f->nsec < 3 ? f->nsec : 3; /* sections for numbers */
     bool conditional = false;
     for (int i = 0; i < n; i++)
         if (f->sec[i].op != CO_NONE)
             conditional = true;
-    if (conditional) {
-        const section *chosen = NULL;
-        for (int i = 0; i < n && !chosen; i++)
-            if (f->sec[i].op != CO_NONE && cond_holds(&f->sec[i], v))
-                chosen = &f->sec[i];
-        for (int i = 0; i < n && !chosen; i++)
-            if (f->sec[i].op == CO_NONE)
-                chosen = &f->sec[i];
-        if (!chosen)
-            chosen = &f->sec[n - 1];
-        /* A section meant for negative numbers shows no sign of its own. */
-        bool negative_section = (chosen->op == CO_LT || chosen->op == CO_LE) &&
-                                chosen->operand <= 0;
-        *minus = v < 0 && !negative_section && chosen == &f->sec[0];
-        return chosen;
+    if (!conditional) {
+        if (v > 0 || (v == 0 && f->nsec == 2))
+            return &f->sec[0];
+        return v < 0 ? &f->sec[1] : &f->sec[2];
     }
-    if (n == 1) {
-        *minus = v < 0;
-        return &f->sec[0];
-    }
-    if (v > 0 || (v == 0 && n == 2))
-        return &f->sec[0];
-    if (v < 0)
-        return &f->sec[1];
-    return &f->sec[2];
+    const section *chosen = NULL;
+    for (int i = 0; i < n && !chosen; i++)
+        if (f->sec[i].op != CO_NONE && cond_holds(&f->sec[i], v))
+            chosen = &f->sec[i];
+    for (int i = 0; i < n && !chosen; i++)
+        if (f->sec[i].op == CO_NONE)
+            chosen = &f->sec[i];
+    if (!chosen)
+        chosen = &f->sec[n - 1];
+    /* A section meant for negative numbers shows no sign of its own. */
+    bool negative_section = (chosen->op == CO_LT || chosen->op == CO_LE) && chosen->operand <= 0;
+    *minus = v < 0 && !negative_section && chosen == &f->sec[0];
+    return chosen;
 }
 
 /* Appends a number with at least `width` digits. */
