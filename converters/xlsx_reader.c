@@ -1688,8 +1688,8 @@ static void finish_cell(part_parser *pp)
     case 'i':
     case 'S':
     case 'e':
-        if (sh->type == 'i' && !sh->has_is)
-            break;
+        if (sh->type == 'i' && !sh->has_is && !sh->has_v)
+            break; /* an inline string without <is> (some writers use <v>) */
         len = sh->type == 'e' ? vlen : decode_escapes(v, vlen);
         if (!fc_buf_append(&sh->row_text, v, len))
             return pp_fail(pp, FC_ERR_NOMEM, "out of memory");
