@@ -848,9 +848,11 @@ static const section *pick_section(const fc_numfmt *f, double v, bool *minus)
 /* Appends a number with at least `width` digits. */
 static bool append_uint(fc_buf *out, unsigned long v, int width)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%0*lu", width, v);
-    return n > 0 && fc_buf_append(out, buf, (size_t)n);
+    char buf[48];
+    if (width > 24)
+        width = 24; /* a format may ask for any number of zeros */
+    int n = snprintf(buf, sizeof buf, "%0*lu", width < 0 ? 0 : width, v);
+    return n > 0 && (size_t)n < sizeof buf && fc_buf_append(out, buf, (size_t)n);
 }
 
 /* Appends the placeholder's filler when it has no digit to show: '0'
@@ -1190,6 +1192,8 @@ static bool render_date(const fc_numfmt *f, const section *s, double v, bool dat
 
 bool fc_numfmt_format(const fc_numfmt *fmt, double value, bool date1904, fc_buf *out)
 {
+    if (!isfinite(value))
+        return fc_buf_append(out, "#NUM!", 5); /* never stored by a spreadsheet */
     if (!fmt || fmt->nsec == 0) {
         if (value < 0 && !fc_buf_append(out, "-", 1))
             return false;

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <locale.h>
+#include <math.h> /* NAN */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -915,6 +916,18 @@ static void test_number_formats(void **state)
     fc_numfmt_free(f);
     f = fc_numfmt_compile("general", 7);
     assert_true(fc_numfmt_is_general(f));
+    fc_numfmt_free(f);
+    /* Formats asking for absurd widths, and values no cell stores. */
+    static const char wide[] = "0.0E+0000000000000000000000000000000000000000;[hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh]";
+    f = fc_numfmt_compile(wide, sizeof wide - 1);
+    assert_non_null(f);
+    assert_true(fc_numfmt_format(f, 12345, false, &out));
+    assert_true(fc_numfmt_format(f, -1.5, false, &out));
+    assert_true(fc_numfmt_format(f, NAN, false, &out));
+    assert_true(fc_buf_append(&out, "", 1));
+    assert_non_null(strstr(out.data, "1.2E+000000000000000000000004-1.5"));
+    assert_non_null(strstr(out.data, "#NUM!"));
+    fc_buf_free(&out);
     fc_numfmt_free(f);
     /* Stored numbers: only decimal syntax. */
     double v;
