@@ -420,6 +420,8 @@ static long escape_at(const char *s, size_t len)
  * length. */
 static size_t decode_escapes(char *s, size_t len)
 {
+    if (len == 0)
+        return 0;
     const char *first = memchr(s, '_', len);
     if (!first)
         return len;
@@ -971,7 +973,9 @@ static void sst_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         r->sst_rph = 0;
     else if (r->si_depth == pp->depth) {
         r->si_depth = 0;
-        size_t len = decode_escapes(r->sst.data + r->si_start, r->sst.len - r->si_start);
+        size_t len = r->sst.len > r->si_start
+                         ? decode_escapes(r->sst.data + r->si_start, r->sst.len - r->si_start)
+                         : 0;
         r->sst.len = r->si_start + len;
         if (len > r->limits.cell_chars &&
             fc_utf8_length(r->sst.data + r->si_start, len) > r->limits.cell_chars) {
@@ -1691,7 +1695,7 @@ static void finish_cell(part_parser *pp)
         if (sh->type == 'i' && !sh->has_is && !sh->has_v)
             break; /* an inline string without <is> (some writers use <v>) */
         len = sh->type == 'e' ? vlen : decode_escapes(v, vlen);
-        if (!fc_buf_append(&sh->row_text, v, len))
+        if (len > 0 && !fc_buf_append(&sh->row_text, v, len))
             return pp_fail(pp, FC_ERR_NOMEM, "out of memory");
         break;
     case 'b':
@@ -1726,7 +1730,7 @@ static void finish_cell(part_parser *pp)
             if (!fc_numfmt_is_date(fmt)) {
                 /* Shown as written when the cell has no date format. */
                 len = vlen;
-                if (!fc_buf_append(&sh->row_text, v, vlen))
+                if (len > 0 && !fc_buf_append(&sh->row_text, v, vlen))
                     return pp_fail(pp, FC_ERR_NOMEM, "out of memory");
                 break;
             }
@@ -1745,7 +1749,7 @@ static void finish_cell(part_parser *pp)
     default:
         break;
     }
-    const char *text = ext ? ext : sh->row_text.data + off;
+    const char *text = ext ? ext : sh->row_text.data ? sh->row_text.data + off : "";
     if (len > r->limits.cell_chars && fc_utf8_length(text, len) > r->limits.cell_chars)
         return cell_fail(pp, FC_ERR_LIMIT, (unsigned long)sh->row, sh->col,
                          "cell longer than the limit of %zu characters", r->limits.cell_chars);
@@ -2138,9 +2142,31 @@ static void reader_free(xlsx_reader *r)
     free(sh->out);
 }
 
+static fc_status xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err);
+
+/* libxml2's generic error channel (encoding failures of the push parser
+ * report there): silenced while a workbook is read, since the library never
+ * prints; the parse itself fails and says so. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 fc_status fc_xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err)
 {
     fc_xml_init();
+    xmlGenericErrorFunc saved_func = xmlGenericError;
+    void *saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    fc_status st = xlsx_read(in, opts, sink, err);
+    xmlSetGenericErrorFunc(saved_ctx, saved_func);
+    return st;
+}
+
+/* The read itself (see fc_xlsx_read). */
+static fc_status xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err)
+{
     xlsx_reader r;
     memset(&r, 0, sizeof r);
     r.name = fc_input_name(in);
