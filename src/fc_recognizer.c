@@ -202,6 +202,21 @@ static bool is_title(const fc_template *tpl, const fc_cell *cell)
     return false;
 }
 
+/* True when the cell is exactly the template's title (white space aside):
+ * a title even where a lone indicator name could stand, such as an
+ * unmerged title cell in the name column below the previous form's table
+ * of a hand-made sheet. */
+static bool is_exact_title(const fc_template *tpl, const fc_cell *cell)
+{
+    char buf[SQUEEZE_MAX], title[SQUEEZE_MAX];
+    if (cell->len > TITLE_MAX || !squeeze_cell(cell, buf, sizeof buf))
+        return false;
+    size_t n = strlen(tpl->title);
+    if (n >= sizeof title || fc_utf8_squeeze(tpl->title, n, title, sizeof title) == (size_t)-1)
+        return false;
+    return strcmp(buf, title) == 0;
+}
+
 /* True when the cell is an attachment label such as "附件 2" or "附件二：". */
 static bool is_attachment(const fc_template *tpl, const fc_cell *cell)
 {
@@ -791,7 +806,8 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
         const fc_cell *const *vis = rec->vis;
         fc_field_key key;
         bool label;
-        if (n == 1 && is_title(tpl, vis[0]) && !inside_table_text(rec, vis[0])) {
+        if (n == 1 && is_title(tpl, vis[0]) &&
+            (!inside_table_text(rec, vis[0]) || is_exact_title(tpl, vis[0]))) {
             st = open_form(rec, row, vis[0], err);
             if (!st)
                 st = fc_form_set_title(rec->form, vis[0]->text, vis[0]->len)

@@ -1,0 +1,126 @@
+/*
+ * xlsx.h - private header of the XLSX module (converters/xlsx*.c).
+ *
+ * The module's public face is the descriptor fc_xlsx_converter (xlsx.c).
+ * This header joins its files: the reader (xlsx_reader.c), the safe zip
+ * layer it reads packages through (xlsx_zip.c) and the number formats that
+ * turn stored numbers into the text a spreadsheet displays (xlsx_numfmt.c).
+ * Nothing outside converters/xlsx*.c and the tests includes it.
+ */
+#ifndef FC_XLSX_H
+#define FC_XLSX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fc_converter.h"
+#include "fc_textcodec.h"
+
+/* ---- The converter's entry points ---------------------------------- */
+
+/* Reads an XLSX workbook from `in` (a file, standard input or memory; the
+ * input is made seekable first) and pushes its forms into `sink` through
+ * the shared recognizer: begin, then each form; the caller ends the sink.
+ * Every worksheet is read in workbook order, each one a block of rows.
+ * Returns FC_OK, or FC_ERR_INPUT / FC_ERR_LIMIT / FC_ERR_READ /
+ * FC_ERR_NOMEM with `err` naming the part ("FILE!xl/worksheets/sheet1.xml")
+ * or the cell ("FILE!Sheet1!B12"). */
+fc_status fc_xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err);
+
+/* Rates the first `len` bytes `head` as an XLSX workbook: a zip archive
+ * whose first entries look like a spreadsheet package ([Content_Types].xml,
+ * xl/...) scores high, any other zip low (reading it then says clearly that
+ * it is not a workbook), anything else 0. */
+int fc_xlsx_sniff(const unsigned char *head, size_t len);
+
+/* ---- The safe zip layer (xlsx_zip.c) ------------------------------- */
+
+/* An open zip archive read through minizip with callbacks over an fc_input. */
+typedef struct fc_zip fc_zip;
+
+/* Opens the archive in `in` (made seekable here; standard input is copied
+ * to a temporary file). Lists its entries, refusing more than
+ * limits->entries, and indexes their names case-insensitively. Returns
+ * FC_OK and *out (free with fc_zip_close), or FC_ERR_INPUT for something
+ * that is not a readable zip archive (truncated, no central directory),
+ * FC_ERR_LIMIT, FC_ERR_READ or FC_ERR_NOMEM. `limits` must stay valid
+ * while the archive is open. */
+fc_status fc_zip_open(fc_input *in, const fc_limits *limits, fc_zip **out, fc_error *err);
+
+/* Closes the archive (and an entry left open). NULL allowed. */
+void fc_zip_close(fc_zip *zip);
+
+/* Number of entries in the archive. */
+size_t fc_zip_count(const fc_zip *zip);
+
+/* Name of entry `index` as stored (backslashes turned into slashes). */
+const char *fc_zip_name(const fc_zip *zip, size_t index);
+
+/* Finds the entry called `name` (compared case-insensitively; a leading
+ * '/' is ignored). Returns its index, or -1 when there is none. */
+long fc_zip_find(const fc_zip *zip, const char *name);
+
+/* Uncompressed size the archive declares for entry `index`. */
+uint64_t fc_zip_size(const fc_zip *zip, size_t index);
+
+/* Opens entry `index` for reading. Refuses, with FC_ERR_INPUT or
+ * FC_ERR_LIMIT and the location "FILE!NAME": an encrypted entry, a
+ * compression method other than stored or deflate, a declared size above
+ * limits->part_bytes, or a declared compression ratio above limits->ratio
+ * (for parts larger than 1 MiB). Only one entry is open at a time. */
+fc_status fc_zip_open_entry(fc_zip *zip, size_t index, fc_error *err);
+
+/* Reads up to `cap` bytes of the open entry into `buf`; *got receives the
+ * count, 0 at the end. At the end the byte count is checked against the
+ * declared size and the CRC is verified (a mismatch is FC_ERR_INPUT); the
+ * bytes are counted while reading, so a part that inflates past its limits
+ * stops with FC_ERR_LIMIT. Corrupt data is FC_ERR_INPUT, a read failure
+ * FC_ERR_READ. */
+fc_status fc_zip_read(fc_zip *zip, void *buf, size_t cap, size_t *got, fc_error *err);
+
+/* Closes the open entry without checking anything (after an error or when
+ * the rest of it is not needed). */
+void fc_zip_close_entry(fc_zip *zip);
+
+/* ---- Number formats (xlsx_numfmt.c) --------------------------------- */
+
+/* A compiled number format code such as `0.00%` or `0"年"`. */
+typedef struct fc_numfmt fc_numfmt;
+
+/* The format code of built-in number format `id` (0 General, 1 "0", 2
+ * "0.00", 9 "0%", 10 "0.00%", 14 a short date, 49 "@", the Chinese date
+ * and time formats 27-36 and 50-58, ...), or NULL for an id without one. */
+const char *fc_numfmt_builtin(unsigned id);
+
+/* Compiles `len` bytes of format code `code`. Returns NULL only when out
+ * of memory; a code the engine does not understand compiles to General. */
+fc_numfmt *fc_numfmt_compile(const char *code, size_t len);
+
+/* Frees a compiled format. NULL allowed. */
+void fc_numfmt_free(fc_numfmt *fmt);
+
+/* True when the format shows dates or times. */
+bool fc_numfmt_is_date(const fc_numfmt *fmt);
+
+/* True when the format is General (or shows a number as General, like @). */
+bool fc_numfmt_is_general(const fc_numfmt *fmt);
+
+/* Appends to `out` the text a spreadsheet shows for `value` under `fmt`
+ * (NULL: General): 15 significant digits, rounding half away from zero,
+ * '.' as the decimal point whatever LC_NUMERIC says. `date1904` selects the
+ * workbook's date system. Returns false only when out of memory. */
+bool fc_numfmt_format(const fc_numfmt *fmt, double value, bool date1904, fc_buf *out);
+
+/* Parses the text of a stored number (`<v>` of a numeric cell: optional
+ * sign, digits, optional fraction and exponent, surrounding blanks allowed)
+ * into *value, independently of the locale. Returns false for anything
+ * else (including inf and nan). */
+bool fc_numfmt_parse_number(const char *text, size_t len, double *value);
+
+/* Parses an ISO 8601 date or date-time ("2024-05-01", "2024-05-01T08:30:00",
+ * optional fraction and "Z") into a serial day number of the workbook's
+ * date system. Returns false for anything else. */
+bool fc_numfmt_parse_iso_date(const char *text, size_t len, bool date1904, double *serial);
+
+#endif
