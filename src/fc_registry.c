@@ -11,7 +11,8 @@
 
 /* The converters, one line each. */
 #define FC_CONVERTER_LIST(X) \
-    X(fc_text_converter)
+    X(fc_text_converter) \
+    X(fc_xlsx_converter)
 
 #define DECLARE(sym) extern const fc_converter sym;
 FC_CONVERTER_LIST(DECLARE)
