@@ -71,6 +71,7 @@
 #define DEFAULT_LINE_FACTOR 1.45   /* line height / font size without a template value */
 #define ROW_PADDING 7.0            /* points above and below the text of a row, together */
 #define SPACER_HEIGHT 6.0          /* height of the layout's spacer rows in points */
+#define INDENT_PX 10.0             /* pixels an indent of one level takes from a cell's width */
 #define PAPER_A4 9                 /* Excel's paper code for A4 */
 #define EXCEL_DEFAULT_HF_MARGIN 0.3 /* header/footer margin Excel assumes, inches */
 
@@ -436,6 +437,8 @@ static fc_status make_formats(xlsx_writer *w, fc_error *err)
         format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
         if (role_styles[r].wrap)
             format_set_text_wrap(f);
+        if (role_styles[r].border && role_styles[r].align == LXW_ALIGN_LEFT)
+            format_set_indent(f, 1); /* a little air between a border and left-aligned text */
         if (role_styles[r].border)
             format_set_border(f, LXW_BORDER_THIN);
         w->formats[r] = f;
@@ -877,8 +880,10 @@ static fc_status write_row(void *ctx, const fc_row *row, fc_error *err)
         bool bold;
         role_font(w, cell->role, &fname, &size, &bold);
         text_info info = {1, false};
-        fc_status st = check_text(w, cell->text, cell->len,
-                                  line_capacity(columns_px(w, cell->col, cols), size), r,
+        double px = columns_px(w, cell->col, cols);
+        if (role_styles[cell->role].border && role_styles[cell->role].align == LXW_ALIGN_LEFT)
+            px -= INDENT_PX;
+        fc_status st = check_text(w, cell->text, cell->len, line_capacity(px, size), r,
                                   cell->col, &info, err);
         if (st)
             return st;

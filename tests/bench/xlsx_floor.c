@@ -28,7 +28,7 @@
 #include "fc_registry.h"
 
 /* The widths and fonts of the default template. */
-static const double widths[4] = {18, 20, 34, 26};
+static const double widths[4] = {18, 22, 32, 26};
 
 /* The bare writer's state. */
 typedef struct floor_writer {
@@ -77,7 +77,14 @@ static void new_sheet(floor_writer *f)
 static void open_floor(floor_writer *f, const char *path)
 {
     memset(f, 0, sizeof *f);
-    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = "."};
+    static char dir[4096]; /* temporary files beside the output, as formconv keeps them */
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = dir};
     f->wb = workbook_new_opt(path, &o);
     for (int r = 0; r < FC_ROLE_COUNT; r++) {
         /* One format per distinct look (libxlsxwriter hashes duplicates per cell). */

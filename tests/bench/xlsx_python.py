@@ -9,11 +9,12 @@ its first row is written, then the anchor and formatted blanks).
 
 Usage: /usr/bin/python3 xlsx_python.py DUMP OUT.xlsx
 """
+import os
 import sys
 
 import xlsxwriter
 
-WIDTHS = (18, 20, 34, 26)
+WIDTHS = (18, 22, 32, 26)
 ROW_MAX = 1048576
 BREAKS_MAX = 1023
 
@@ -22,7 +23,8 @@ class Writer:
     """The stacked sheet being written."""
 
     def __init__(self, path):
-        self.wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": "."})
+        self.wb = xlsxwriter.Workbook(path, {"constant_memory": True,
+                                             "tmpdir": os.path.dirname(path) or "."})
         def fmt(font, size, align, border, wrap=True, bold=False):
             f = self.wb.add_format({"font_name": font, "font_size": size, "align": align,
                                     "valign": "vcenter", "text_wrap": wrap, "bold": bold})
