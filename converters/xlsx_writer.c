@@ -761,6 +761,12 @@ static bool sheet_stream_failed(const lxw_worksheet *ws)
 
 /* ---- Rows ------------------------------------------------------------ */
 
+/* The role of `cell`, NONE for a value out of range. */
+static fc_role cell_role(const fc_cell *cell)
+{
+    return cell->role < FC_ROLE_COUNT ? cell->role : FC_ROLE_NONE;
+}
+
 /* Index of the active merge covering (row, col), or -1. */
 static long merge_at(const xlsx_writer *w, uint32_t row, uint32_t col)
 {
@@ -808,7 +814,7 @@ static fc_status add_merge(xlsx_writer *w, const fc_cell *cell, uint32_t row, ui
         return lxw_fail(w, err, e, "merging cells");
     w->merges[w->merge_count++] = (xlsx_merge){
         .first_row = row, .last_row = last_row, .first_col = cell->col,
-        .last_col = last_col, .role = cell->role, .need = need};
+        .last_col = last_col, .role = cell_role(cell), .need = need};
     return FC_OK;
 }
 
@@ -837,9 +843,154 @@ static fc_status write_spacer(xlsx_writer *w, fc_error *err)
     return FC_OK;
 }
 
-/* Writes one laid-out row: checks and measures its text, registers its
- * merges, sets its height, writes its cells and the blanks of the merged
- * ranges that cover it. */
+/* First pass over row `r`: checks the cells' order and text, measures the
+ * height each text needs in its cell or merged range, and registers the
+ * merges that start here. *height receives the height the row needs for
+ * its own cells (a merge over several rows keeps its need for later). */
+static fc_status measure_cells(xlsx_writer *w, const fc_row *row, uint32_t r, double *height,
+                               fc_error *err)
+{
+    *height = lines_height(w, row->row_role < FC_ROLE_COUNT ? row->row_role : FC_ROLE_NONE, 1);
+    for (size_t i = 0; i < row->cell_count; i++) {
+        const fc_cell *cell = &row->cells[i];
+        fc_role role = cell_role(cell);
+        if (cell->col >= XLSX_MAX_COLS)
+            return fail_at(w, err, FC_ERR_OUTPUT, r, XLSX_MAX_COLS - 1,
+                           "form is wider than an Excel sheet (16,384 columns)");
+        if (i > 0 && cell->col <= row->cells[i - 1].col)
+            return fail_at(w, err, FC_ERR_INTERNAL, r, cell->col, "cells out of column order");
+        if (cell->covered)
+            continue;
+        if (merge_at(w, r, cell->col) >= 0)
+            return fail_at(w, err, FC_ERR_INTERNAL, r, cell->col,
+                           "cell lies inside a merged range");
+        uint32_t cols = cell->colspan ? cell->colspan : 1;
+        uint32_t rows = cell->rowspan ? cell->rowspan : 1;
+        if (cols > XLSX_MAX_COLS - cell->col)
+            cols = XLSX_MAX_COLS - cell->col;
+        const char *font;
+        double size;
+        bool bold;
+        role_font(w, role, &font, &size, &bold);
+        double px = columns_px(w, cell->col, cols);
+        if (role_styles[role].border && role_styles[role].align == LXW_ALIGN_LEFT)
+            px -= INDENT_PX;
+        text_info info = {1, false};
+        fc_status st = check_text(w, cell->text, cell->len, line_capacity(px, size), r,
+                                  cell->col, &info, err);
+        if (st)
+            return st;
+        double need = lines_height(w, role, role_styles[role].wrap ? info.lines : 1);
+        if (role == FC_ROLE_TITLE && need < w->tpl->title_row_height)
+            need = w->tpl->title_row_height;
+        if (rows > 1 || cols > 1) {
+            st = add_merge(w, cell, r, rows, cols, rows > 1 ? need : 0, err);
+            if (st)
+                return st;
+        }
+        if (rows == 1 && need > *height)
+            *height = need;
+    }
+    return FC_OK;
+}
+
+/* Sets the height of row `r`: what its cells need, or what a merge ending
+ * here still needs, capped at Excel's maximum (with a warning). Stores the
+ * height set in *height. */
+static fc_status size_row(xlsx_writer *w, uint32_t r, double *height, fc_error *err)
+{
+    for (size_t i = 0; i < w->merge_count; i++)
+        if (w->merges[i].last_row == r && w->merges[i].first_row < r &&
+            w->merges[i].need > *height)
+            *height = w->merges[i].need;
+    if (*height > XLSX_MAX_ROW_HEIGHT) {
+        if (w->warn) {
+            fc_error warning;
+            fc_error_clear(&warning);
+            fail_at(w, &warning, FC_OK, r, 0,
+                    "row needs %.0f points but Excel allows at most %.0f: its text may be cut",
+                    *height, XLSX_MAX_ROW_HEIGHT);
+            w->warn(w->warn_ctx, &warning);
+        }
+        *height = XLSX_MAX_ROW_HEIGHT;
+    }
+    *height = ceil(*height * 4.0) / 4.0;
+    lxw_error e = worksheet_set_row(w->ws, r, *height, NULL);
+    return e ? lxw_fail(w, err, e, "setting a row height") : FC_OK;
+}
+
+/* Second pass over row `r`: writes the cells' text (escaped) with their
+ * role's format, and formatted blanks into bordered cells left empty. */
+static fc_status write_cells(xlsx_writer *w, const fc_row *row, uint32_t r, fc_error *err)
+{
+    for (size_t i = 0; i < row->cell_count; i++) {
+        const fc_cell *cell = &row->cells[i];
+        fc_role role = cell_role(cell);
+        lxw_format *format = w->formats[role];
+        lxw_error e = LXW_NO_ERROR;
+        if (cell->covered) {
+            /* Blanks inside a merge are written by fill_merges, in the anchor's style. */
+            if (role_styles[role].border && merge_at(w, r, cell->col) < 0)
+                e = worksheet_write_blank(w->ws, r, (lxw_col_t)cell->col, format);
+        } else if (cell->len == 0) {
+            if (role_styles[role].border)
+                e = worksheet_write_blank(w->ws, r, (lxw_col_t)cell->col, format);
+        } else {
+            bool escape =
+                memchr(cell->text, '_', cell->len) || memchr(cell->text, '\r', cell->len);
+            fc_status st = stage_text(w, cell->text, cell->len, escape, err);
+            if (st)
+                return st;
+            e = worksheet_write_string(w->ws, r, (lxw_col_t)cell->col, w->text.data, format);
+            if (e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
+                return fail_at(w, err, FC_ERR_OUTPUT, r, cell->col,
+                               "text with its escapes is longer than an Excel cell holds (%zu)",
+                               XLSX_MAX_TEXT);
+        }
+        if (e)
+            return lxw_fail(w, err, e, "writing a cell");
+    }
+    return FC_OK;
+}
+
+/* Writes formatted blanks into the covered cells that bordered merges have
+ * on row `r`, so every cell of the table draws its border. */
+static fc_status fill_merges(xlsx_writer *w, uint32_t r, fc_error *err)
+{
+    for (size_t i = 0; i < w->merge_count; i++) {
+        const xlsx_merge *m = &w->merges[i];
+        if (!role_styles[m->role].border || r < m->first_row || r > m->last_row)
+            continue;
+        for (uint32_t c = m->first_col; c <= m->last_col; c++) {
+            if (r == m->first_row && c == m->first_col)
+                continue;
+            lxw_error e = worksheet_write_blank(w->ws, r, (lxw_col_t)c, w->formats[m->role]);
+            if (e)
+                return lxw_fail(w, err, e, "writing a cell");
+        }
+    }
+    return FC_OK;
+}
+
+/* After row `r` (of `height` points): drops the merges that end here and
+ * takes the height from what the others still need. */
+static void settle_merges(xlsx_writer *w, uint32_t r, double height)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < w->merge_count; i++) {
+        xlsx_merge *m = &w->merges[i];
+        if (m->last_row <= r)
+            continue;
+        if (m->first_row <= r)
+            m->need -= height;
+        w->merges[kept++] = *m;
+    }
+    w->merge_count = kept;
+}
+
+/* Receives one laid-out row (fc_row_fn): a spacer, or a row whose cells are
+ * checked and measured, whose merges are registered, whose height is set,
+ * and whose cells and merge blanks are written, strictly in order. */
 static fc_status write_row(void *ctx, const fc_row *row, fc_error *err)
 {
     xlsx_writer *w = ctx;
@@ -854,129 +1005,17 @@ static fc_status write_row(void *ctx, const fc_row *row, fc_error *err)
             return fail_at(w, err, FC_ERR_INTERNAL, r, 0, "too many page breaks on a sheet");
         w->breaks[w->break_count++] = r;
     }
-
-    /* Check and measure every cell; open its merge. */
-    double height = lines_height(w, row->row_role, 1);
-    uint32_t prev_col = 0;
-    for (size_t i = 0; i < row->cell_count; i++) {
-        const fc_cell *cell = &row->cells[i];
-        if (cell->col >= XLSX_MAX_COLS)
-            return fail_at(w, err, FC_ERR_OUTPUT, r, XLSX_MAX_COLS - 1,
-                           "form is wider than an Excel sheet (16,384 columns)");
-        if (i > 0 && cell->col <= prev_col)
-            return fail_at(w, err, FC_ERR_INTERNAL, r, cell->col, "cells out of column order");
-        prev_col = cell->col;
-        if (cell->covered)
-            continue;
-        if (merge_at(w, r, cell->col) >= 0)
-            return fail_at(w, err, FC_ERR_INTERNAL, r, cell->col,
-                           "cell lies inside a merged range");
-        uint32_t cols = cell->colspan ? cell->colspan : 1;
-        uint32_t rows = cell->rowspan ? cell->rowspan : 1;
-        if (cols > XLSX_MAX_COLS - cell->col)
-            cols = XLSX_MAX_COLS - cell->col;
-        const char *fname;
-        double size;
-        bool bold;
-        role_font(w, cell->role, &fname, &size, &bold);
-        text_info info = {1, false};
-        double px = columns_px(w, cell->col, cols);
-        if (role_styles[cell->role].border && role_styles[cell->role].align == LXW_ALIGN_LEFT)
-            px -= INDENT_PX;
-        fc_status st = check_text(w, cell->text, cell->len, line_capacity(px, size), r,
-                                  cell->col, &info, err);
-        if (st)
-            return st;
-        double need = lines_height(w, cell->role, info.lines);
-        if (cell->role == FC_ROLE_TITLE && need < w->tpl->title_row_height)
-            need = w->tpl->title_row_height;
-        if (!role_styles[cell->role].wrap)
-            need = lines_height(w, cell->role, 1);
-        if (rows > 1 || cols > 1) {
-            st = add_merge(w, cell, r, rows, cols, rows > 1 ? need : 0, err);
-            if (st)
-                return st;
-        }
-        if (rows == 1 && need > height)
-            height = need;
-    }
-
-    /* A merge ending here gets what its text still needs. */
-    for (size_t i = 0; i < w->merge_count; i++)
-        if (w->merges[i].last_row == r && w->merges[i].first_row < r &&
-            w->merges[i].need > height)
-            height = w->merges[i].need;
-    if (height > XLSX_MAX_ROW_HEIGHT) {
-        if (w->warn) {
-            fc_error warning;
-            fc_error_clear(&warning);
-            fail_at(w, &warning, FC_OK, r, 0,
-                    "row needs %.0f points but Excel allows at most %.0f: its text may be cut",
-                    height, XLSX_MAX_ROW_HEIGHT);
-            w->warn(w->warn_ctx, &warning);
-        }
-        height = XLSX_MAX_ROW_HEIGHT;
-    }
-    height = ceil(height * 4.0) / 4.0;
-    lxw_error e = worksheet_set_row(w->ws, r, height, NULL);
-    if (e)
-        return lxw_fail(w, err, e, "setting a row height");
-
-    /* The cells. */
-    for (size_t i = 0; i < row->cell_count; i++) {
-        const fc_cell *cell = &row->cells[i];
-        lxw_format *format = w->formats[cell->role];
-        if (cell->covered) {
-            /* Blanks inside a merge are written below, with its anchor's style. */
-            if (role_styles[cell->role].border && merge_at(w, r, cell->col) < 0) {
-                e = worksheet_write_blank(w->ws, r, (lxw_col_t)cell->col, format);
-                if (e)
-                    return lxw_fail(w, err, e, "writing a cell");
-            }
-            continue;
-        }
-        bool escape = memchr(cell->text, '_', cell->len) || memchr(cell->text, '\r', cell->len);
-        fc_status st = stage_text(w, cell->text, cell->len, escape, err);
-        if (st)
-            return st;
-        if (cell->len == 0)
-            e = worksheet_write_blank(w->ws, r, (lxw_col_t)cell->col, format);
-        else
-            e = worksheet_write_string(w->ws, r, (lxw_col_t)cell->col, w->text.data, format);
-        if (e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
-            return fail_at(w, err, FC_ERR_OUTPUT, r, cell->col,
-                           "text with its escapes is longer than an Excel cell holds (%zu)",
-                           XLSX_MAX_TEXT);
-        if (e)
-            return lxw_fail(w, err, e, "writing a cell");
-    }
-
-    /* Formatted blanks in the covered cells of bordered merges on this row,
-     * so every cell of the table has its border. */
-    for (size_t i = 0; i < w->merge_count; i++) {
-        const xlsx_merge *m = &w->merges[i];
-        if (!role_styles[m->role].border || r < m->first_row || r > m->last_row)
-            continue;
-        for (uint32_t c = m->first_col; c <= m->last_col; c++) {
-            if (r == m->first_row && c == m->first_col)
-                continue;
-            e = worksheet_write_blank(w->ws, r, (lxw_col_t)c, w->formats[m->role]);
-            if (e)
-                return lxw_fail(w, err, e, "writing a cell");
-        }
-    }
-
-    /* Rows below a multi-row merge need only what this row did not give. */
-    size_t kept = 0;
-    for (size_t i = 0; i < w->merge_count; i++) {
-        xlsx_merge *m = &w->merges[i];
-        if (m->last_row <= r)
-            continue;
-        if (m->first_row <= r)
-            m->need -= height;
-        w->merges[kept++] = *m;
-    }
-    w->merge_count = kept;
+    double height = 0;
+    fc_status st = measure_cells(w, row, r, &height, err);
+    if (!st)
+        st = size_row(w, r, &height, err);
+    if (!st)
+        st = write_cells(w, row, r, err);
+    if (!st)
+        st = fill_merges(w, r, err);
+    if (st)
+        return st;
+    settle_merges(w, r, height);
     w->row++;
     return FC_OK;
 }
@@ -1010,6 +1049,8 @@ static bool keep_property(char **slot, const char *value)
     return *slot != NULL;
 }
 
+/* fc_sink.begin: keeps the document's attachment label; its row is laid
+ * out on the first sheet, which the first form names (sheets layout). */
 static fc_status xlsx_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
 {
     xlsx_writer *w = (xlsx_writer *)self;
@@ -1039,14 +1080,16 @@ static fc_status place_form(xlsx_writer *w, const fc_form *form, uint32_t width,
     return st;
 }
 
+/* Writes one form (under the "C" locale): places it on a sheet, lays it
+ * out through write_row, remembers the document properties, and fails
+ * early when the temporary sheet data can no longer be written. */
 static fc_status xlsx_form_locked(xlsx_writer *w, const fc_form *form, fc_error *err)
 {
     uint32_t width = fc_layout_width(form);
-    w->form = form;
     if (width > XLSX_MAX_COLS)
         return fail(w, err, FC_ERR_OUTPUT,
-                    "a form %lu columns wide does not fit on an Excel sheet (16,384)",
-                    (unsigned long)width);
+                    "a form %lu columns wide does not fit on an Excel sheet (16,384)%s%s",
+                    (unsigned long)width, form->origin[0] ? ": form from " : "", form->origin);
     fc_status st = place_form(w, form, width, err);
     if (!st)
         st = start_document(w, err);
@@ -1059,18 +1102,20 @@ static fc_status xlsx_form_locked(xlsx_writer *w, const fc_form *form, fc_error 
         st = fail(w, err, FC_ERR_OUTPUT,
                   "cannot write temporary data in %s (is the file system full?)",
                   fc_output_tmpdir(w->out));
-    w->form = NULL;
-    w->forms++;
     return st;
 }
 
+/* fc_sink.form: writes one form. */
 static fc_status xlsx_form(fc_sink *self, const fc_form *form, fc_error *err)
 {
     xlsx_writer *w = (xlsx_writer *)self;
     if (!w->wb)
         return fail(w, err, FC_ERR_INTERNAL, "form after the workbook was closed");
     locale_t old = uselocale(w->c_locale);
+    w->form = form;
     fc_status st = xlsx_form_locked(w, form, err);
+    w->form = NULL;
+    w->forms++;
     uselocale(old);
     return st;
 }
@@ -1298,6 +1343,7 @@ static fc_status xlsx_end_locked(xlsx_writer *w, fc_error *err)
     return verify_workbook(w, err);
 }
 
+/* fc_sink.end: writes the workbook to the staging file and checks it. */
 static fc_status xlsx_end(fc_sink *self, fc_error *err)
 {
     xlsx_writer *w = (xlsx_writer *)self;
@@ -1309,6 +1355,8 @@ static fc_status xlsx_end(fc_sink *self, fc_error *err)
     return st;
 }
 
+/* fc_sink.destroy: frees the writer; a workbook never closed is dropped
+ * without writing anything (the caller then discards the output). */
 static void xlsx_destroy(fc_sink *self)
 {
     xlsx_writer *w = (xlsx_writer *)self;
@@ -1333,6 +1381,7 @@ static void xlsx_destroy(fc_sink *self)
     free(w);
 }
 
+/* See xlsx.h. */
 fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **sink,
                               fc_error *err)
 {

@@ -379,6 +379,8 @@ static void read_sheet(const char *path, xsheet *sheet, char **shared, size_t ns
         if (is(b, "brk"))
             addf(s, " %g", attr_num(b, "id"));
     addf(s, "\n");
+    fc_buf_append(s, "", 1); /* keep it a C string, the NUL not counted */
+    s->len--;
     xmlFreeDoc(doc);
 }
 
@@ -445,6 +447,7 @@ static xbook *read_book(const char *path)
     return book;
 }
 
+/* Frees a parsed workbook. NULL allowed. */
 static void free_book(xbook *book)
 {
     if (!book)
@@ -759,6 +762,7 @@ static void assert_same_doc(const fc_doc *a, const fc_doc *b)
 
 /* ---- The seed against golden data --------------------------------------- */
 
+/* The seed, stacked: every cell, merge, height, width and page setting. */
 static void test_seed_stacked_golden(void **state)
 {
     (void)state;
@@ -769,6 +773,7 @@ static void test_seed_stacked_golden(void **state)
     free_book(book);
 }
 
+/* The seed, a sheet per form: the same per sheet, and the sheet names. */
 static void test_seed_sheets_golden(void **state)
 {
     (void)state;
@@ -1061,6 +1066,8 @@ static void set_name(fc_form *form, const char *name)
             form->fields[k].value = fc_form_strdup(form, name, strlen(name));
 }
 
+/* Sheet names from project names: forbidden characters removed, at most
+ * 31 characters (UTF-16 units), unique case-insensitively, never empty. */
 static void test_sheet_names(void **state)
 {
     (void)state;
@@ -1102,6 +1109,8 @@ static void test_sheet_names(void **state)
     fc_doc_free(doc);
 }
 
+/* Title, subject (the department) and creator; the same bytes every run
+ * unless real timestamps are asked for. */
 static void test_properties_and_reproducible(void **state)
 {
     (void)state;
@@ -1359,7 +1368,8 @@ static void test_openpyxl(void **state)
         "    # fitToWidth is left out when it is 1, its default in the schema\n"
         "    width = 1 if ps.fitToWidth is None else ps.fitToWidth\n"
         "    print('setup', ps.paperSize, ps.orientation, width, ps.fitToHeight,\n"
-        "          ws.sheet_properties.pageSetUpPr.fitToPage, ws.print_options.horizontalCentered)\n"
+        "          ws.sheet_properties.pageSetUpPr.fitToPage,\n"
+        "          ws.print_options.horizontalCentered)\n"
         "    print('area', ws.print_area)\n"
         "    print('widths', [ws.column_dimensions[k].width for k in 'ABCD'])\n";
     for (int layout = 0; layout < 2; layout++) {
@@ -1407,8 +1417,8 @@ static void test_openpyxl(void **state)
             }
             addf(&want, "setup 9 portrait 1 0 True True\n");
             addf(&want, "area ['$A$1:$D$%u']\n", s->nrows); /* on this sheet */
-            addf(&want, "widths [%.10g, %.10g, %.10g, %.10g]\n", s->widths[0], s->widths[1], s->widths[2],
-                 s->widths[3]);
+            addf(&want, "widths [%.10g, %.10g, %.10g, %.10g]\n", s->widths[0], s->widths[1],
+                 s->widths[2], s->widths[3]);
         }
         fc_buf_append(&want, "", 1);
         assert_same_text(want.data, out, "openpyxl");
@@ -1632,6 +1642,7 @@ static void test_cli(void **state)
     free(dir);
 }
 
+/* Runs every test; the exit status is the number of failures. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

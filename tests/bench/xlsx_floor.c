@@ -100,7 +100,7 @@ static void open_floor(floor_writer *f, const char *path)
         bool table = r >= FC_ROLE_LABEL && r <= FC_ROLE_TARGET;
         format_set_font_name(x, r == FC_ROLE_ATTACHMENT || r == FC_ROLE_TITLE ? "黑体" : "宋体");
         format_set_font_size(x, r == FC_ROLE_TITLE ? 18 : r == FC_ROLE_ATTACHMENT ? 12 : 11);
-        format_set_align(x, r == FC_ROLE_LABEL || r == FC_ROLE_TITLE || r == FC_ROLE_CATEGORY ||
+        format_set_align(x, r == FC_ROLE_LABEL || r == FC_ROLE_TITLE ||
                                     r == FC_ROLE_COLUMN_HEADER ? LXW_ALIGN_CENTER
                             : r == FC_ROLE_UNIT ? LXW_ALIGN_RIGHT : LXW_ALIGN_LEFT);
         format_set_align(x, LXW_ALIGN_VERTICAL_CENTER);
@@ -108,6 +108,8 @@ static void open_floor(floor_writer *f, const char *path)
             format_set_text_wrap(x);
         if (table)
             format_set_border(x, LXW_BORDER_THIN);
+        if (table && (r == FC_ROLE_VALUE || r == FC_ROLE_INDICATOR || r == FC_ROLE_TARGET))
+            format_set_indent(x, 1);
         if (r == FC_ROLE_COLUMN_HEADER)
             format_set_bold(x);
         f->fmt[r] = x;
@@ -160,16 +162,19 @@ typedef struct floor_sink {
     floor_writer *f;     /* the bare writer */
 } floor_sink;
 
+/* fc_sink.begin: the attachment rows. */
 static fc_status sink_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
 {
     return fc_layout_begin(&((floor_sink *)self)->layout, doc, err);
 }
 
+/* fc_sink.form: one form's rows. */
 static fc_status sink_form(fc_sink *self, const fc_form *form, fc_error *err)
 {
     return fc_layout_form(&((floor_sink *)self)->layout, form, err);
 }
 
+/* MODE formconv: reads `dump` with formconv's reader into `f`. */
 static int run_formconv(const char *dump, floor_writer *f)
 {
     fc_template *tpl = NULL;
@@ -262,6 +267,7 @@ static void flush_table(floor_writer *f, line *rows, int n, bool *first_row)
     }
 }
 
+/* MODE split: reads `dump` line by line into `f`. */
 static int run_split(const char *dump, floor_writer *f)
 {
     FILE *in = fopen(dump, "r");
@@ -344,6 +350,7 @@ static int run_split(const char *dump, floor_writer *f)
     return 0;
 }
 
+/* Writes the workbook; exits 0 on success. */
 int main(int argc, char **argv)
 {
     if (argc != 4 || (strcmp(argv[1], "formconv") != 0 && strcmp(argv[1], "split") != 0)) {

@@ -30,6 +30,8 @@ class Writer:
                                     "valign": "vcenter", "text_wrap": wrap, "bold": bold})
             if border:
                 f.set_border(1)
+                if align == "left":
+                    f.set_indent(1)
             return f
         self.attachment = fmt("黑体", 12, "left", False, wrap=False)
         self.title = fmt("黑体", 18, "center", False)
