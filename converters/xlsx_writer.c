@@ -211,11 +211,22 @@ static fc_status fail_at(const xlsx_writer *w, fc_error *err, fc_status code, ui
                             message);
 }
 
+/* libxlsxwriter's description of `e` without its final period, in `buf`. */
+static const char *lxw_reason(lxw_error e, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", lxw_strerror(e));
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+    return buf;
+}
+
 /* Turns a failed libxlsxwriter call into an fc_status. */
 static fc_status lxw_fail(const xlsx_writer *w, fc_error *err, lxw_error e, const char *what)
 {
+    char reason[256];
     fc_status code = e == LXW_ERROR_MEMORY_MALLOC_FAILED ? FC_ERR_NOMEM : FC_ERR_INTERNAL;
-    return fail(w, err, code, "%s failed: %s", what, lxw_strerror(e));
+    return fail(w, err, code, "%s failed: %s", what, lxw_reason(e, reason, sizeof reason));
 }
 
 /* ---- Sheet names --------------------------------------------------------- */
@@ -380,7 +391,8 @@ static fc_status pick_sheet_name(xlsx_writer *w, const char *base, size_t number
         return fail(w, err, FC_ERR_NOMEM, "out of memory");
     lxw_error e = workbook_validate_sheet_name(w->wb, out);
     if (e)
-        return fail(w, err, FC_ERR_INTERNAL, "sheet name '%s' refused: %s", out, lxw_strerror(e));
+        return fail(w, err, FC_ERR_INTERNAL, "sheet name '%s' refused: %s", out,
+                    lxw_strerror(e));
     return FC_OK;
 }
 
@@ -894,15 +906,20 @@ static fc_status measure_cells(xlsx_writer *w, const fc_row *row, uint32_t r, do
     return FC_OK;
 }
 
-/* Sets the height of row `r`: what its cells need, or what a merge ending
- * here still needs, capped at Excel's maximum (with a warning). Stores the
- * height set in *height. */
+/* Sets the height of row `r`: what its cells need, and at least an even
+ * share of what each merge over several rows still needs from its rows left
+ * (its last row takes all that is left), capped at Excel's maximum (with a
+ * warning). Stores the height set in *height. */
 static fc_status size_row(xlsx_writer *w, uint32_t r, double *height, fc_error *err)
 {
-    for (size_t i = 0; i < w->merge_count; i++)
-        if (w->merges[i].last_row == r && w->merges[i].first_row < r &&
-            w->merges[i].need > *height)
-            *height = w->merges[i].need;
+    for (size_t i = 0; i < w->merge_count; i++) {
+        const xlsx_merge *m = &w->merges[i];
+        if (m->last_row == m->first_row || r < m->first_row || r > m->last_row)
+            continue;
+        double share = m->need / (double)(m->last_row - r + 1);
+        if (share > *height)
+            *height = share;
+    }
     if (*height > XLSX_MAX_ROW_HEIGHT) {
         if (w->warn) {
             fc_error warning;
@@ -1333,7 +1350,8 @@ static fc_status xlsx_end_locked(xlsx_writer *w, fc_error *err)
     w->wb = NULL;
     w->ws = NULL;
     if (e) {
-        const char *why = lxw_strerror(e);
+        char reason[256];
+        const char *why = lxw_reason(e, reason, sizeof reason);
         if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
             return fail(w, err, FC_ERR_NOMEM, "out of memory");
         return fail(w, err, FC_ERR_OUTPUT, "cannot write the workbook (temporary files in %s): "

@@ -275,6 +275,8 @@ static void read_styles(const char *path, xbook *book)
         char *h = al ? attr(al, "horizontal") : NULL, *v = al ? attr(al, "vertical") : NULL;
         addf(&d, " %s/%s%s", h ? h : "general", v ? v : "bottom",
              al && attr_num(al, "wrapText") ? " wrap" : "");
+        if (al && attr_num(al, "indent"))
+            addf(&d, " indent=%g", attr_num(al, "indent"));
         xmlFree(h);
         xmlFree(v);
         if (border < nborders) {
