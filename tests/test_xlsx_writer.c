@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -681,6 +682,8 @@ static xbook *seed_book(fc_sheet_layout layout, char **path_out, char **dir_out)
     return book;
 }
 
+static char *golden_description(void);
+
 /* ---- Reading back through the recognizer -------------------------------- */
 
 /* Locations for the recognizer's messages: "book!ROW". */
@@ -1145,6 +1148,48 @@ static void test_properties_and_reproducible(void **state)
     remove_dir(dir);
     free(dir);
     fc_doc_free(doc);
+}
+
+/* Numbers in the workbook (row heights, widths, margins) are written with a
+ * decimal point whatever the caller's locale: under de_DE (decimal comma,
+ * built with localedef into a private LOCPATH) the workbook is the same. */
+static void test_decimal_comma_locale(void **state)
+{
+    (void)state;
+    char *dir = new_dir();
+    char locale_dir[4200];
+    snprintf(locale_dir, sizeof locale_dir, "%s/de_DE.UTF-8", dir);
+    const char *argv[] = {"/usr/bin/localedef", "-i", "de_DE", "-f", "UTF-8", locale_dir, NULL};
+    char *errs = NULL;
+    int status = fc_test_run(argv, NULL, NULL, &errs);
+    if (status != 0)
+        fprintf(stderr, "localedef (package locales) failed: %s\n", errs);
+    assert_int_equal(status, 0);
+    free(errs);
+    setenv("LOCPATH", dir, 1);
+    assert_non_null(setlocale(LC_ALL, "de_DE.UTF-8"));
+    assert_string_equal(localeconv()->decimal_point, ",");
+    fc_doc *doc = seed_doc();
+    char path[4300];
+    snprintf(path, sizeof path, "%s/seed.xlsx", dir);
+    fc_error err;
+    fc_status st = write_doc(doc, NULL, path, &err);
+    /* Back to "C" before the test reads numbers with strtod. */
+    assert_non_null(setlocale(LC_ALL, "C"));
+    unsetenv("LOCPATH");
+    assert_int_equal(st, FC_OK);
+    fc_doc_free(doc);
+    xbook *book = read_book(path);
+    char *text = describe_book(book);
+    char *golden = golden_description();
+    assert_same_text(golden, text, "workbook written under de_DE");
+    free(golden);
+    free(text);
+    free_book(book);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
 }
 
 /* More forms than a sheet takes page breaks for: the stack goes on on a
@@ -1658,6 +1703,7 @@ int main(void)
         cmocka_unit_test(test_text_refused),
         cmocka_unit_test(test_sheet_names),
         cmocka_unit_test(test_properties_and_reproducible),
+        cmocka_unit_test(test_decimal_comma_locale),
         cmocka_unit_test(test_stack_continues_on_new_sheet),
         cmocka_unit_test(test_libreoffice),
         cmocka_unit_test(test_openpyxl),
