@@ -664,11 +664,8 @@ static fc_status fit_columns(xlsx_writer *w, const fc_form *form, uint32_t width
     }
     for (uint32_t j = 0; j < width; j++) {
         double want = form_column_width(w, form, j);
-        if (j >= w->width) {
+        if (j >= w->width || want > w->widths[j])
             w->widths[j] = want;
-        } else if (want > w->widths[j]) {
-            w->widths[j] = want;
-        }
     }
     if (width > w->width)
         w->width = width;
