@@ -45,12 +45,28 @@ p10=$xrate
 rm -f $B/out-10000.xlsx $B/out-10000-sheets.xlsx $B/out-100000.xlsx $B/floor-10000.xlsx \
     $B/floor-100000.xlsx $B/floor-split-10000.xlsx $B/python-10000.xlsx
 
+# The machine may be shared: for the time ratios, take the best of three
+# interleaved runs of formconv and of the floor (the rows above count as one).
+# best SECONDS -- COMMAND...: prints the smaller of SECONDS and a new run's time.
+best() {
+    b=$1; shift 2
+    t=$($B/measure -- "$@" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+    awk -v a="$b" -v t="$t" 'BEGIN { print (t < a ? t : a) }'
+}
+for round in 1 2; do
+    s10=$(best $s10 -- $FORMCONV convert $B/dump-10000.txt -o $B/out-10000.xlsx)
+    f10=$(best $f10 -- $B/xlsx_floor formconv $B/dump-10000.txt $B/floor-10000.xlsx)
+    s100=$(best $s100 -- $FORMCONV convert $B/dump-100000.txt -o $B/out-100000.xlsx)
+    f100=$(best $f100 -- $B/xlsx_floor formconv $B/dump-100000.txt $B/floor-100000.xlsx)
+done
+rm -f $B/out-10000.xlsx $B/out-100000.xlsx $B/floor-10000.xlsx $B/floor-100000.xlsx
+
 awk -v s10="$s10" -v f10="$f10" -v s100="$s100" -v f100="$f100" -v m10="$m10" \
     -v m100="$m100" -v r10="$r10" -v p10="$p10" 'BEGIN {
     printf "xlsx targets:\n"
     printf "  stacked peak RSS: %.1f MB (10,000 forms), %.1f MB (100,000 forms); target < 32 MB: %s\n",
         m10, m100, (m10 < 32 && m100 < 32) ? "met" : "MISSED"
-    printf "  time / floor with the same reader: %.2fx (10,000), %.2fx (100,000); target <= 1.2x: %s\n",
+    printf "  time / floor with the same reader (best of 3): %.2fx (10,000), %.2fx (100,000); target <= 1.2x: %s\n",
         s10 / f10, s100 / f100, (s10 / f10 <= 1.2 && s100 / f100 <= 1.2) ? "met" : "MISSED"
     printf "  forms/s / Python XlsxWriter: %.1fx (10,000); target >= 4x: %s\n",
         r10 / p10, (r10 / p10 >= 4) ? "met" : "MISSED" }'
