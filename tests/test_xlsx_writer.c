@@ -1585,7 +1585,7 @@ static void test_file_size_limit(void **state)
     (void)state;
     char *golden = golden_description();
     int failures = 0, successes = 0, caught_after_close = 0;
-    for (rlim_t limit = 1024; limit <= 72 * 1024; limit += 1024) {
+    for (rlim_t limit = 1024; limit <= 96 * 1024; limit += 1024) {
         char *dir = new_dir();
         char target[4200];
         snprintf(target, sizeof target, "%s/seed.xlsx", dir);
@@ -1611,7 +1611,7 @@ static void test_full_tmpfs(void **state)
     (void)state;
     char *golden = golden_description();
     int failures = 0, successes = 0;
-    for (int kib = 8; kib <= 96; kib += 8) {
+    for (int kib = 8; kib <= 160; kib += 8) {
         char *dir = new_dir(); /* the mount point */
         char *keep = new_dir(); /* where a successful workbook is copied out */
         char script[8192];
