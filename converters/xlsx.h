@@ -2,10 +2,11 @@
  * xlsx.h - private header of the XLSX module (converters/xlsx*.c).
  *
  * The module's public face is the descriptor fc_xlsx_converter (xlsx.c).
- * This header joins its files: the reader (xlsx_reader.c), the safe zip
- * layer it reads packages through (xlsx_zip.c) and the number formats that
- * turn stored numbers into the text a spreadsheet displays (xlsx_numfmt.c).
- * Nothing outside converters/xlsx*.c and the tests includes it.
+ * This header joins its files: the writer (xlsx_writer.c, libxlsxwriter),
+ * the reader (xlsx_reader.c), the safe zip layer it reads packages through
+ * (xlsx_zip.c) and the number formats that turn stored numbers into the
+ * text a spreadsheet displays (xlsx_numfmt.c). Nothing outside
+ * converters/xlsx*.c and the tests includes it.
  */
 #ifndef FC_XLSX_H
 #define FC_XLSX_H
@@ -33,6 +34,19 @@ fc_status fc_xlsx_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_e
  * xl/...) scores high, any other zip low (reading it then says clearly that
  * it is not a workbook), anything else 0. */
 int fc_xlsx_sniff(const unsigned char *head, size_t len);
+
+/* Creates the XLSX writer: a sink that lays out each form it receives as
+ * the official 附件 2 table (fc_layout.h) and writes a workbook to the
+ * staging file of `out` (fc_output_path), with libxlsxwriter's temporary
+ * files in fc_output_tmpdir(out). `opts->tpl` gives fonts, column widths
+ * and page set-up; `opts->layout` chooses one sheet for all forms
+ * (FC_LAYOUT_STACKED, constant memory) or one sheet per form
+ * (FC_LAYOUT_SHEETS). The workbook is written and checked by the sink's
+ * `end`; the caller then commits `out`. Returns FC_OK and *sink (free with
+ * (*sink)->destroy), or FC_ERR_NOMEM / FC_ERR_OUTPUT with `err` set. The
+ * sink does not own `out` and never commits it. */
+fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **sink,
+                              fc_error *err);
 
 /* ---- The safe zip layer (xlsx_zip.c) ------------------------------- */
 
