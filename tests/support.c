@@ -242,3 +242,39 @@ bool fc_test_under_valgrind(void)
 {
     return getenv("FC_UNDER_VALGRIND") != NULL;
 }
+
+/* Directory of the built locale, removed at exit. */
+static char locale_root[4096];
+
+/* Removes the built locale. */
+static void remove_locale(void)
+{
+    if (locale_root[0]) {
+        const char *argv[] = {"/bin/rm", "-rf", locale_root, NULL};
+        fc_test_run(argv, NULL, NULL, NULL);
+    }
+}
+
+const char *fc_test_comma_locale(void)
+{
+    char *dir = locale_root;
+    if (!dir[0]) {
+        char locale_dir[4200];
+        snprintf(dir, sizeof locale_root, "%s", fc_test_tmpdir());
+        atexit(remove_locale);
+        snprintf(locale_dir, sizeof locale_dir, "%s/de_DE.UTF-8", dir);
+        const char *argv[] = {"/usr/bin/localedef", "-i", "de_DE", "-f", "UTF-8", locale_dir,
+                              NULL};
+        char *errs = NULL;
+        int status = fc_test_run(argv, NULL, NULL, &errs);
+        if (status != 0) {
+            fprintf(stderr, "localedef (package locales) failed: %s\n", errs ? errs : "");
+            free(errs);
+            dir[0] = '\0';
+            return NULL;
+        }
+        free(errs);
+    }
+    setenv("LOCPATH", dir, 1);
+    return "de_DE.UTF-8";
+}

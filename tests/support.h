@@ -48,6 +48,12 @@ const char *fc_test_tmpdir(void);
  * or died by a signal. */
 int fc_test_run(const char *const argv[], const char *stdin_path, char **out, char **err);
 
+/* Makes a decimal-comma locale available: builds de_DE.UTF-8 with localedef
+ * (package locales) into a private directory once per process and points
+ * LOCPATH at it. Returns the locale's name for setlocale, or NULL (with a
+ * message on stderr) when it cannot be built. */
+const char *fc_test_comma_locale(void);
+
 /* True when running under valgrind (FC_UNDER_VALGRIND set by tests/run.sh). */
 bool fc_test_under_valgrind(void);
 

@@ -1157,17 +1157,9 @@ static void test_decimal_comma_locale(void **state)
 {
     (void)state;
     char *dir = new_dir();
-    char locale_dir[4200];
-    snprintf(locale_dir, sizeof locale_dir, "%s/de_DE.UTF-8", dir);
-    const char *argv[] = {"/usr/bin/localedef", "-i", "de_DE", "-f", "UTF-8", locale_dir, NULL};
-    char *errs = NULL;
-    int status = fc_test_run(argv, NULL, NULL, &errs);
-    if (status != 0)
-        fprintf(stderr, "localedef (package locales) failed: %s\n", errs);
-    assert_int_equal(status, 0);
-    free(errs);
-    setenv("LOCPATH", dir, 1);
-    assert_non_null(setlocale(LC_ALL, "de_DE.UTF-8"));
+    const char *comma = fc_test_comma_locale();
+    assert_non_null(comma);
+    assert_non_null(setlocale(LC_ALL, comma));
     assert_string_equal(localeconv()->decimal_point, ",");
     fc_doc *doc = seed_doc();
     char path[4300];

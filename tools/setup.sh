@@ -13,7 +13,7 @@ build_pkgs="build-essential pkg-config libxml2-dev libxlsxwriter-dev libminizip-
 # fonts-wqy-zenhei and fonts-arphic-uming: CJK faces that stand in for 黑体 and 宋体
 # when LibreOffice prints an attachment (tests, tools/make-picture.sh); locales:
 # localedef sources, for a test that writes under a decimal-comma locale.
-test_pkgs="libcmocka-dev valgrind cppcheck libxml2-utils unzip libreoffice-calc-nogui python3 python3-openpyxl python3-xlsxwriter gnumeric poppler-utils nodejs npm fonts-wqy-zenhei fonts-arphic-uming locales"
+test_pkgs="libcmocka-dev valgrind cppcheck libxml2-utils unzip libreoffice-calc-nogui python3 python3-openpyxl python3-xlsxwriter gnumeric poppler-utils fonts-wqy-zenhei fonts-arphic-uming locales"
 
 want="$build_pkgs"
 if [ "${1:-}" = "--tests" ]; then
