@@ -243,16 +243,20 @@ bool fc_test_under_valgrind(void)
     return getenv("FC_UNDER_VALGRIND") != NULL;
 }
 
+void fc_test_rmtree(const char *path)
+{
+    const char *argv[] = {"/bin/rm", "-rf", path, NULL};
+    fc_test_run(argv, NULL, NULL, NULL);
+}
+
 /* Directory of the built locale, removed at exit. */
 static char locale_root[4096];
 
 /* Removes the built locale. */
 static void remove_locale(void)
 {
-    if (locale_root[0]) {
-        const char *argv[] = {"/bin/rm", "-rf", locale_root, NULL};
-        fc_test_run(argv, NULL, NULL, NULL);
-    }
+    if (locale_root[0])
+        fc_test_rmtree(locale_root);
 }
 
 const char *fc_test_comma_locale(void)

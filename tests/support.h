@@ -39,8 +39,12 @@ fc_status fc_test_convert(const char *from, const char *to, const void *input, s
 fc_status fc_test_read_doc(const char *from, const void *input, size_t len, const char *name,
                            const fc_options *opts, fc_doc **doc, fc_error *err);
 
-/* A fresh empty directory under $TMPDIR (static buffer). */
+/* A fresh empty directory under $TMPDIR (static buffer, valid until the
+ * next call). Remove it with fc_test_rmtree. */
 const char *fc_test_tmpdir(void);
+
+/* Removes `path` and everything below it. */
+void fc_test_rmtree(const char *path);
 
 /* Runs `argv` (argv[0] a path) with stdin from `stdin_path` (NULL: /dev/null)
  * and captures stdout and stderr into malloc'd strings (either pointer may

@@ -40,8 +40,9 @@ typedef struct part {
 /* Builds a zip of `n` parts; returns malloc'd bytes and their count. */
 static char *make_zip(const part *parts, size_t n, size_t *len)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/book.zip", fc_test_tmpdir());
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s", fc_test_tmpdir());
+    snprintf(path, sizeof path, "%s/book.zip", dir);
     zipFile z = zipOpen64(path, APPEND_STATUS_CREATE);
     assert_non_null(z);
     for (size_t i = 0; i < n; i++) {
@@ -61,7 +62,7 @@ static char *make_zip(const part *parts, size_t n, size_t *len)
     assert_int_equal(zipClose(z, NULL), ZIP_OK);
     char *data = fc_test_read_file(path, len);
     assert_non_null(data);
-    remove(path);
+    fc_test_rmtree(dir);
     return data;
 }
 
@@ -272,9 +273,10 @@ static void test_cli_stdin_and_no_output(void **state)
     /* A truncated workbook: an error naming the input, no output file. */
     char *book = fc_test_read_file(fc_test_path("fixtures/xlsx-in/openpyxl-layout.xlsx"), &len);
     assert_non_null(book);
-    char in_path[4096], out_path[4096];
-    snprintf(in_path, sizeof in_path, "%s/cut.xlsx", fc_test_tmpdir());
-    snprintf(out_path, sizeof out_path, "%s/cut.txt", fc_test_tmpdir());
+    char dir[4096], in_path[4200], out_path[4200];
+    snprintf(dir, sizeof dir, "%s", fc_test_tmpdir());
+    snprintf(in_path, sizeof in_path, "%s/cut.xlsx", dir);
+    snprintf(out_path, sizeof out_path, "%s/cut.txt", dir);
     assert_true(fc_test_write_file(in_path, book, len - 100));
     free(book);
     const char *argv2[] = {FC_BINARY, "convert", in_path, "-o", out_path, NULL};
@@ -285,6 +287,7 @@ static void test_cli_stdin_and_no_output(void **state)
     assert_int_not_equal(stat(out_path, &st), 0);
     free(out);
     free(errs);
+    fc_test_rmtree(dir);
 }
 
 /* text -> XLSX -> text gives the canonical text back for `path`. */
