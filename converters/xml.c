@@ -12,8 +12,10 @@
  * through the XML exact; without them a form is laid out as the template's
  * default.
  *
- * Writing: libxml2's xmlTextWriter, one project per form as the forms
- * arrive, UTF-8, indented, deterministic.
+ * Writing: one project per form as the forms arrive, UTF-8, indented,
+ * deterministic. libxml2's xmlTextWriter writes the document's frame; the
+ * projects are formatted here with libxml2's escaping and handed to it as
+ * raw text (see the Writer section).
  *
  * Reading: libxml2's xmlTextReader, streaming, validated against the
  * built-in schema while it reads (unless opts->no_validate). Untrusted input
@@ -139,8 +141,9 @@ typedef struct xml_writer {
     const fc_template *tpl;        /* template: default labels, rows and columns */
     xmlTextWriterPtr w;            /* libxml2's writer over `out`: the document's frame */
     fc_error io_error;             /* first failure of the output (code FC_OK if none) */
-    uint32_t bad_char;             /* first character XML cannot carry (0: none met;
-                                      0xFFFFFFFF: invalid UTF-8) */
+    bool bad_text;                 /* a text XML cannot carry was met */
+    uint32_t bad_char;             /* with bad_text: its first bad character
+                                      (0xFFFFFFFF: invalid UTF-8) */
     bool raw_failed;               /* libxml2 refused the formatted XML */
     bool too_deep;                 /* w_start met more than XML_LEVELS open elements */
     bool out_of_memory;            /* a scratch array could not grow */
@@ -174,7 +177,7 @@ static int xml_out_write(void *ctx, const char *buf, int len)
 /* True once the writer has failed: it writes nothing more. */
 static bool w_failed(const xml_writer *x)
 {
-    return x->bad_char || x->raw_failed || x->too_deep || x->out_of_memory || x->io_error.code;
+    return x->bad_text || x->raw_failed || x->too_deep || x->out_of_memory || x->io_error.code;
 }
 
 /* Hands the formatted XML gathered in x->pending to libxml2's writer and
@@ -227,8 +230,10 @@ static inline void put(xml_writer *x, const char *s, size_t len)
  * invalid UTF-8). Returns false, for the caller to stop at once. */
 static bool w_bad(xml_writer *x, uint32_t bad)
 {
-    if (!x->bad_char)
+    if (!x->bad_text) {
+        x->bad_text = true;
         x->bad_char = bad;
+    }
     return false;
 }
 
@@ -244,8 +249,8 @@ enum {
     ESC_MULTI       /* any other byte >= 0x80: decoded and checked */
 };
 
-/* The class of every byte value for escape_text (B: bad, P: plain, R:
- * reference, S: space, 3: ESC_LEAD3, M: ESC_MULTI). */
+/* The class of every byte value for escape_text (B: ESC_BAD, P:
+ * ESC_PLAIN, R: ESC_REF, S: ESC_SPACE, L3: ESC_LEAD3, M: ESC_MULTI). */
 #define B ESC_BAD
 #define P ESC_PLAIN
 #define R ESC_REF
@@ -288,7 +293,7 @@ static const char *escape_reference(unsigned char c)
     case '"': return "&quot;";
     case '\r': return "&#13;";
     case '\n': return "&#10;";
-    default: return "&#9;";
+    default: return "&#9;"; /* '\t' */
     }
 }
 
@@ -300,7 +305,7 @@ static const char *escape_reference(unsigned char c)
  * cannot change them. Every other character is copied as is (UTF-8 stays
  * UTF-8), in runs. Returns false, with x->bad_char set, when the text is
  * not valid UTF-8 or holds a character fc_char_allowed refuses (a NUL
- * within `len` included); what came before it may have been appended. */
+ * byte within `len` too); what came before it may have been appended. */
 static bool escape_text(xml_writer *x, const char *text, size_t len, bool attribute)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -757,10 +762,10 @@ static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
             *err = x->io_error;
         return x->io_error.code;
     }
-    if (x->bad_char == 0xFFFFFFFFu)
+    if (x->bad_text && x->bad_char == 0xFFFFFFFFu)
         return fc_error_set(err, FC_ERR_INPUT, where, "text is not valid UTF-8; "
                             "it cannot be written as XML");
-    if (x->bad_char)
+    if (x->bad_text)
         return fc_error_set(err, FC_ERR_INPUT, where, "text holds the character U+%04X, "
                             "which XML cannot carry", (unsigned)x->bad_char);
     if (x->out_of_memory)
