@@ -12,8 +12,10 @@
  * through the XML exact; without them a form is laid out as the template's
  * default.
  *
- * Writing: libxml2's xmlTextWriter, one project per form as the forms
- * arrive, UTF-8, indented, deterministic.
+ * Writing: one project per form as the forms arrive, UTF-8, indented,
+ * deterministic. libxml2's xmlTextWriter writes the document's frame; the
+ * projects are formatted here with libxml2's escaping and handed to it as
+ * raw text (see the Writer section).
  *
  * Reading: libxml2's xmlTextReader, streaming, validated against the
  * built-in schema while it reads (unless opts->no_validate). Untrusted input
@@ -56,64 +58,8 @@
     ((FC_XML_PARSE_OPTIONS & ~XML_PARSE_NOCDATA) | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT)
 
 /* ------------------------------------------------------------------------
- * Writer
- *
- * libxml2's xmlTextWriter writes the document: the declaration, the root
- * with its namespace, the projects and the elements that group others
- * (indicators, columns, level1, level2, note) with their attributes, and
- * the end. An element without element children (a leaf such as <name> or
- * <target kind=...>, or an empty <level2 .../>) and each indicator row are
- * formatted here in one piece; runs of them, with the indentation, go to
- * libxml2 in one xmlTextWriterWriteRawLen call before the next element it
- * writes. libxml2 spends about ten small buffer writes, a malloc and a
- * strdup on every element and attribute: writing everything through it
- * cost 20 us a form (16 with one raw write for the indentation instead of
- * its one call per level); this way it is about 8. The escaping follows
- * libxml2's own rules (see escape_into): the bytes are the same as
- * xmlTextWriterWriteElement and xmlTextWriterWriteAttribute write, which
- * the tests' golden files were checked against.
+ * libxml2's error handlers (writer and reader)
  * ------------------------------------------------------------------------ */
-
-/* Deepest level whose layout the writer tracks (the format needs 7). */
-#define XML_LEVELS 16
-
-/* Raw text gathered before it goes to libxml2 even without a reason. */
-#define XML_PENDING_MAX (64 * 1024)
-
-/* A sink that writes the XML format. */
-typedef struct xml_writer {
-    fc_sink base;                   /* sink interface (must be first) */
-    fc_output *out;                 /* destination (not owned, not committed here) */
-    const fc_template *tpl;         /* template: default labels, rows and columns */
-    xmlTextWriterPtr w;             /* libxml2's writer over `out` */
-    fc_error io_error;              /* first failure of the output (code FC_OK if none) */
-    uint32_t bad_char;              /* a character XML cannot carry (0: none met;
-                                       0xFFFFFFFF: invalid UTF-8) */
-    bool out_of_memory;             /* the line buffer could not grow */
-    size_t forms;                   /* projects written so far */
-    int level;                      /* elements open inside <forms> (0: at the root) */
-    bool has_children[XML_LEVELS];  /* per open level: an element was written inside it */
-    fc_buf line;                    /* formatted leaves and indentation not yet handed
-                                       to libxml2 (one raw write per run of them) */
-    fc_buf scratch;                 /* the name part of a coded value */
-    size_t *order;                  /* scratch: header fields in element order */
-    unsigned *rows;                 /* scratch: header row of each field (1-based) */
-    bool *dedicated;                /* scratch: field written as its own element */
-    size_t field_cap;               /* allocated length of order, rows, dedicated */
-} xml_writer;
-
-/* Output callback of libxml2's buffer: hands the bytes to the fc_output. */
-static int xml_out_write(void *ctx, const char *buf, int len)
-{
-    xml_writer *x = ctx;
-    if (x->io_error.code)
-        return -1;
-    if (len <= 0)
-        return 0;
-    if (fc_output_write(x->out, buf, (size_t)len, &x->io_error))
-        return -1;
-    return len;
-}
 
 /* libxml2 error handler that drops what it is given: the writer reports
  * its failures through return values, and nothing may reach stderr. */
@@ -159,268 +105,367 @@ static void handlers_pop(const libxml_handlers *saved)
     xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
 }
 
-/* Line break and indentation: "\n" then two spaces per level. */
-static const char indentation[] = "\n                                ";
+/* ------------------------------------------------------------------------
+ * Writer
+ *
+ * libxml2's xmlTextWriter writes the frame of the document: the XML
+ * declaration, the root <forms> with its namespace, and its end. What
+ * stands inside the root (the attachment and one <project> per form, with
+ * line breaks and indentation) is formatted here into a buffer of
+ * XML_PENDING_MAX bytes, which goes to libxml2 in one
+ * xmlTextWriterWriteRawLen call each time it fills, and at the end.
+ * libxml2's writer spends about ten small buffer writes, a list look-up, a
+ * malloc and a strdup on every element and attribute: on the bench dump
+ * (a seed-like form, 2.8 KB of XML) writing a form took about 98,000
+ * instructions with every element going through it, 47,000 this way.
+ *
+ * The bytes are the ones libxml2's writer makes without its own
+ * indentation: "<name a="v">", "<name a="v"/>" for an element without
+ * content, "<name></name>" for empty text, and libxml2's escaping (see
+ * escape_text), which the golden files and tests/test_xml_writer.c check.
+ * Every text is checked as it is escaped: only valid UTF-8 holding
+ * characters XML 1.0 can carry is written; anything else fails the form
+ * with the first bad character.
+ * ------------------------------------------------------------------------ */
 
-/* Bytes of line break and indentation for an element at `level`. */
-static size_t indent_len(int level)
+/* Most elements open at once inside <forms>: the format nests
+ * project/indicators/level1/level2/indicator (5). */
+#define XML_LEVELS 8
+
+/* Size of the buffer of formatted XML handed to libxml2 in one piece. */
+#define XML_PENDING_MAX (64 * 1024)
+
+/* A sink that writes the XML format. */
+typedef struct xml_writer {
+    fc_sink base;                  /* sink interface (must be first) */
+    fc_output *out;                /* destination (not owned, not committed here) */
+    const fc_template *tpl;        /* template: default labels, rows and columns */
+    xmlTextWriterPtr w;            /* libxml2's writer over `out`: the document's frame */
+    fc_error io_error;             /* first failure of the output (code FC_OK if none) */
+    bool bad_text;                 /* a text XML cannot carry was met */
+    uint32_t bad_char;             /* with bad_text: its first bad character
+                                      (0xFFFFFFFF: invalid UTF-8) */
+    bool raw_failed;               /* libxml2 refused the formatted XML */
+    bool too_deep;                 /* w_start met more than XML_LEVELS open elements */
+    bool out_of_memory;            /* a scratch array could not grow */
+    size_t forms;                  /* projects written so far */
+    int level;                     /* elements open inside <forms> (0: at the root) */
+    const char *open[XML_LEVELS];  /* names of the open elements, outermost first */
+    bool in_start_tag;             /* the last start tag written still lacks its
+                                      ">" (or "/>" when nothing follows inside) */
+    char *pending;                 /* formatted XML not yet handed to libxml2
+                                      (XML_PENDING_MAX bytes) */
+    size_t pending_len;            /* bytes used in pending */
+    size_t *order;                 /* scratch: header fields in element order */
+    unsigned *rows;                /* scratch: header row of each field (1-based) */
+    bool *dedicated;               /* scratch: field written as its own element */
+    size_t field_cap;              /* allocated length of order, rows, dedicated */
+} xml_writer;
+
+/* Output callback of libxml2's buffer: hands the bytes to the fc_output. */
+static int xml_out_write(void *ctx, const char *buf, int len)
 {
-    if (level >= XML_LEVELS - 1)
-        level = XML_LEVELS - 2;
-    return 1 + 2 * (size_t)(level + 1);
+    xml_writer *x = ctx;
+    if (x->io_error.code)
+        return -1;
+    if (len <= 0)
+        return 0;
+    if (fc_output_write(x->out, buf, (size_t)len, &x->io_error))
+        return -1;
+    return len;
 }
 
-/* Appends `len` bytes to the pending raw text. */
-static inline void put(xml_writer *x, const char *s, size_t len)
+/* True once the writer has failed: it writes nothing more. */
+static bool w_failed(const xml_writer *x)
 {
-    fc_buf *line = &x->line;
-    if (line->cap - line->len >= len) {
-        memcpy(line->data + line->len, s, len);
-        line->len += len;
-    } else if (!fc_buf_append(line, s, len)) {
-        x->out_of_memory = true;
+    return x->bad_text || x->raw_failed || x->too_deep || x->out_of_memory || x->io_error.code;
+}
+
+/* Hands the formatted XML gathered in x->pending to libxml2's writer and
+ * empties the buffer. Returns false when libxml2 or the output failed
+ * (then x->raw_failed stays set). */
+static bool flush_pending(xml_writer *x)
+{
+    if (x->pending_len > 0 && !x->raw_failed) {
+        libxml_handlers saved;
+        handlers_push(&saved, drop_structured, NULL);
+        if (xmlTextWriterWriteRawLen(x->w, BAD_CAST x->pending, (int)x->pending_len) < 0)
+            x->raw_failed = true;
+        handlers_pop(&saved);
+    }
+    x->pending_len = 0;
+    return !x->raw_failed;
+}
+
+/* put's way for bytes that do not fit in what is left of x->pending:
+ * fills it, hands it to libxml2, and goes on with the rest. */
+static void put_slow(xml_writer *x, const char *s, size_t len)
+{
+    while (len > 0 && !x->raw_failed) {
+        size_t n = XML_PENDING_MAX - x->pending_len;
+        if (n > len)
+            n = len;
+        memcpy(x->pending + x->pending_len, s, n);
+        x->pending_len += n;
+        s += n;
+        len -= n;
+        if (x->pending_len == XML_PENDING_MAX)
+            flush_pending(x);
     }
 }
 
-/* Hands the pending raw text to libxml2's writer. */
-static bool flush_pending(xml_writer *x)
+/* Appends `len` bytes of formatted XML. A failure of libxml2 or of the
+ * output is kept in x->raw_failed (the caller checks it at the end of the
+ * form); the bytes are then dropped. */
+static inline void put(xml_writer *x, const char *s, size_t len)
 {
-    if (x->out_of_memory || x->line.len > INT_MAX)
-        return false;
-    if (x->line.len == 0)
-        return true;
-    int n = xmlTextWriterWriteRawLen(x->w, BAD_CAST x->line.data, (int)x->line.len);
-    x->line.len = 0;
-    return n >= 0;
+    if (XML_PENDING_MAX - x->pending_len >= len) {
+        memcpy(x->pending + x->pending_len, s, len);
+        x->pending_len += len;
+    } else {
+        put_slow(x, s, len);
+    }
 }
 
-/* Starts element `name` (one that will hold elements) on a line of its own. */
-static bool w_start(xml_writer *x, const char *name)
-{
-    if (x->level > 0)
-        x->has_children[x->level - 1] = true;
-    put(x, indentation, indent_len(x->level));
-    if (!flush_pending(x))
-        return false;
-    if (x->level < XML_LEVELS)
-        x->has_children[x->level] = false;
-    x->level++;
-    return xmlTextWriterStartElement(x->w, BAD_CAST name) >= 0;
-}
-
-/* Ends the element w_start opened: its end tag on a line of its own when it
- * holds elements, "<name .../>" when it is empty. */
-static bool w_end(xml_writer *x)
-{
-    x->level--;
-    if (x->level < XML_LEVELS && x->has_children[x->level])
-        put(x, indentation, indent_len(x->level));
-    return flush_pending(x) && xmlTextWriterEndElement(x->w) >= 0;
-}
-
-/* Records that `text` holds code point `bad` XML cannot carry. */
+/* Records that a text holds code point `bad` XML cannot carry (0xFFFFFFFF:
+ * invalid UTF-8). Returns false, for the caller to stop at once. */
 static bool w_bad(xml_writer *x, uint32_t bad)
 {
-    if (!x->bad_char)
+    if (!x->bad_text) {
+        x->bad_text = true;
         x->bad_char = bad;
+    }
     return false;
 }
 
-/* Returns 0 when valid UTF-8 `s` holds only characters XML can carry, else
- * the first bad code point (0xFFFFFFFF for invalid UTF-8). */
-static uint32_t xml_bad_char(const char *s)
+/* What escape_text does with each byte. */
+enum {
+    ESC_PLAIN = 0,  /* ASCII copied as is */
+    ESC_REF,        /* & < > " and CR: always written as a reference */
+    ESC_SPACE,      /* LF and TAB: a reference in an attribute value, else as is */
+    ESC_BAD,        /* NUL, the other C0 controls and DEL: XML cannot carry them */
+    ESC_LEAD3,      /* E1-EC, EE, EF: first byte of a three-byte sequence that is
+                       an allowed character whenever it is well formed (no
+                       overlong form, no surrogate), except EF BF BE/BF */
+    ESC_MULTI       /* any other byte >= 0x80: decoded and checked */
+};
+
+/* The class of every byte value for escape_text (B: ESC_BAD, P:
+ * ESC_PLAIN, R: ESC_REF, S: ESC_SPACE, L3: ESC_LEAD3, M: ESC_MULTI). */
+#define B ESC_BAD
+#define P ESC_PLAIN
+#define R ESC_REF
+#define S ESC_SPACE
+#define L3 ESC_LEAD3
+#define M ESC_MULTI
+static const unsigned char escape_class[256] = {
+    B, B, B, B, B, B, B, B, B, S, S, B, B, R, B, B,          /* 00-0F */
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,          /* 10-1F */
+    P, P, R, P, P, P, R, P, P, P, P, P, P, P, P, P,          /* 20-2F: " & */
+    P, P, P, P, P, P, P, P, P, P, P, P, R, P, R, P,          /* 30-3F: < > */
+    P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,          /* 40-4F */
+    P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,          /* 50-5F */
+    P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,          /* 60-6F */
+    P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, B,          /* 70-7F: DEL */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* 80-8F */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* 90-9F */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* A0-AF */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* B0-BF */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* C0-CF */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* D0-DF */
+    M, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, L3, M, L3, L3, /* E0-EF */
+    M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M,          /* F0-FF */
+};
+#undef B
+#undef P
+#undef R
+#undef S
+#undef L3
+#undef M
+
+/* The reference that stands for ASCII byte `c` of class ESC_REF or
+ * ESC_SPACE. */
+static const char *escape_reference(unsigned char c)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    for (;;) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c < 0x7F) {
-            p++;
-            continue;
-        }
-        if (c == 0)
-            return 0;
-        if (c == '\t' || c == '\n' || c == '\r') {
-            p++;
-            continue;
-        }
-        if (c < 0x80)
-            return c;
-        uint32_t cp;
-        size_t n = fc_utf8_decode(p, strnlen((const char *)p, 4), &cp);
-        if (n == 0)
-            return 0xFFFFFFFFu;
-        if (!fc_char_allowed(cp))
-            return cp;
-        p += n;
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\r': return "&#13;";
+    case '\n': return "&#10;";
+    default: return "&#9;"; /* '\t' */
     }
 }
 
-/* Writes attribute `name`="`value`" of the element w_start opened (libxml2
- * escapes it). */
-static bool w_attr(xml_writer *x, const char *name, const char *value)
+/* Appends `len` bytes of `text`, escaped, to the formatted XML. The one
+ * place of the escaping rules, libxml2's own: in text content & < > " and
+ * CR become &amp; &lt; &gt; &quot; &#13; (xmlEncodeSpecialChars); in an
+ * attribute value (`attribute`) LF and TAB also become &#10; &#9;
+ * (xmlBufAttrSerializeTxtContent), so that attribute value normalisation
+ * cannot change them. Every other character is copied as is (UTF-8 stays
+ * UTF-8), in runs. Returns false, with x->bad_char set, when the text is
+ * not valid UTF-8 or holds a character fc_char_allowed refuses (a NUL
+ * byte within `len` too); what came before it may have been appended. */
+static bool escape_text(xml_writer *x, const char *text, size_t len, bool attribute)
 {
-    uint32_t bad = xml_bad_char(value);
-    if (bad)
-        return w_bad(x, bad);
-    return xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) >= 0;
-}
-
-/* Writes an unsigned number as an attribute of an open element. */
-static bool w_attr_uint(xml_writer *x, const char *name, size_t value)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%zu", value);
-    return w_attr(x, name, buf);
-}
-
-/* Appends `text` to the leaf being formatted, escaped as libxml2 escapes
- * it: in text content & < > " and CR become &amp; &lt; &gt; &quot; &#13;
- * (xmlEncodeSpecialChars); in an attribute value LF and TAB also become
- * &#10; &#9; (xmlBufAttrSerializeTxtContent), so that attribute value
- * normalisation cannot change them. Every other character is copied as is
- * (UTF-8 stays UTF-8). Returns false for a character XML cannot carry. */
-static bool escape_into(xml_writer *x, const char *text, bool attribute)
-{
-    size_t len = strlen(text);
-    if (!fc_buf_reserve(&x->line, len * 6 + 1)) {
-        x->out_of_memory = true;
-        return false;
-    }
-    char *o = x->line.data + x->line.len;
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *end = p + len;
+    const unsigned char *run = p; /* first byte not yet appended */
     while (p < end) {
         unsigned char c = *p;
-        if (c > '>' && c < 0x7F) {
-            *o++ = (char)c;
+        unsigned char cls = escape_class[c];
+        if (cls == ESC_LEAD3 && end - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+            (p[2] & 0xC0) == 0x80 && (c != 0xEF || p[1] != 0xBF)) {
+            p += 3;
+            continue;
+        }
+        if (cls == ESC_PLAIN || (cls == ESC_SPACE && !attribute)) {
             p++;
             continue;
         }
-        if (c >= 0x80) {
-            /* Most CJK: three bytes outside the surrogates and U+FFFx. */
-            if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE) && end - p >= 3 &&
-                (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-                memcpy(o, p, 3);
-                o += 3;
-                p += 3;
-                continue;
-            }
+        if (cls == ESC_LEAD3 || cls == ESC_MULTI) {
             uint32_t cp;
             size_t n = fc_utf8_decode(p, (size_t)(end - p), &cp);
             if (n == 0)
                 return w_bad(x, 0xFFFFFFFFu);
             if (!fc_char_allowed(cp))
                 return w_bad(x, cp);
-            memcpy(o, p, n);
-            o += n;
             p += n;
             continue;
         }
-        const char *ref = NULL;
-        switch (c) {
-        case '<': ref = "&lt;"; break;
-        case '>': ref = "&gt;"; break;
-        case '&': ref = "&amp;"; break;
-        case '"': ref = "&quot;"; break;
-        case '\r': ref = "&#13;"; break;
-        case '\n': ref = attribute ? "&#10;" : NULL; break;
-        case '\t': ref = attribute ? "&#9;" : NULL; break;
-        default:
-            if (c < 0x20 || c == 0x7F)
-                return w_bad(x, c);
-            break;
-        }
-        if (ref) {
-            size_t n = strlen(ref);
-            memcpy(o, ref, n);
-            o += n;
-        } else {
-            *o++ = (char)c;
-        }
-        p++;
+        if (cls == ESC_BAD)
+            return w_bad(x, c);
+        /* A byte written as a reference: the run before it goes first. */
+        put(x, (const char *)run, (size_t)(p - run));
+        const char *ref = escape_reference(c);
+        put(x, ref, strlen(ref));
+        run = ++p;
     }
-    x->line.len = (size_t)(o - x->line.data);
+    put(x, (const char *)run, (size_t)(p - run));
     return true;
 }
 
-/* Starts formatting leaf element `name` on a line of its own. */
-static void leaf_open(xml_writer *x, const char *name)
+/* Line break and indentation: "\n" then two spaces per level. */
+static const char indentation[] = "\n                                ";
+
+/* Bytes of line break and indentation for an element at `level`. */
+static inline size_t indent_len(int level)
 {
+    if (level >= XML_LEVELS)
+        level = XML_LEVELS - 1;
+    return 1 + 2 * (size_t)(level + 1);
+}
+
+/* Writes "<`name`" on a line of its own at the current level, after
+ * ending the start tag of the element it goes in. Attributes may follow
+ * (w_attr); then leaf_end, or w_start's caller writes what it holds. */
+static inline void start_tag(xml_writer *x, const char *name)
+{
+    if (x->in_start_tag)
+        put(x, ">", 1);
     put(x, indentation, indent_len(x->level));
     put(x, "<", 1);
     put(x, name, strlen(name));
+    x->in_start_tag = true;
 }
 
-/* Adds attribute `name`="`value`" to the leaf being formatted. */
-static bool leaf_attr(xml_writer *x, const char *name, const char *value)
+/* Adds attribute `name`="`value`" (`len` bytes, escaped) to the start tag
+ * being written. Returns false for text XML cannot carry. */
+static bool w_attr_len(xml_writer *x, const char *name, const char *value, size_t len)
 {
     put(x, " ", 1);
     put(x, name, strlen(name));
     put(x, "=\"", 2);
-    bool ok = escape_into(x, value, true);
+    bool ok = escape_text(x, value, len, true);
     put(x, "\"", 1);
     return ok;
 }
 
-/* Finishes the leaf `name` with its text ("<name .../>" when `text` is
- * NULL, "<name></name>" when it is empty, as libxml2 writes them). It goes
- * to libxml2's writer with the next element that holds elements, or at
- * once when much is pending. */
-static bool leaf_close(xml_writer *x, const char *name, const char *text)
+/* w_attr_len for a NUL-terminated `value`. */
+static bool w_attr(xml_writer *x, const char *name, const char *value)
 {
-    bool ok = true;
+    return w_attr_len(x, name, value, strlen(value));
+}
+
+/* Adds an unsigned number as attribute `name`. */
+static bool w_attr_uint(xml_writer *x, const char *name, size_t value)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%zu", value);
+    return w_attr_len(x, name, buf, (size_t)n);
+}
+
+/* Ends the element `name` that start_tag began as a leaf: "/>" when `text`
+ * is NULL, else ">", the `len` bytes of `text` escaped and "</name>" (so
+ * "<name></name>" for empty text, as libxml2 writes it). Returns false for
+ * text XML cannot carry. */
+static bool leaf_end(xml_writer *x, const char *name, const char *text, size_t len)
+{
+    x->in_start_tag = false;
     if (!text) {
         put(x, "/>", 2);
-    } else {
-        put(x, ">", 1);
-        ok = escape_into(x, text, false);
-        put(x, "</", 2);
-        put(x, name, strlen(name));
-        put(x, ">", 1);
+        return true;
     }
-    if (!ok || x->out_of_memory)
+    put(x, ">", 1);
+    if (!escape_text(x, text, len, false))
         return false;
-    if (x->level > 0)
-        x->has_children[x->level - 1] = true;
-    return x->line.len < XML_PENDING_MAX || flush_pending(x);
+    put(x, "</", 2);
+    put(x, name, strlen(name));
+    put(x, ">", 1);
+    return true;
 }
 
-/* Writes <name>text</name> on a line of its own. */
+/* Writes <name>text</name> (NUL-terminated `text`) on a line of its own. */
 static bool w_leaf(xml_writer *x, const char *name, const char *text)
 {
-    leaf_open(x, name);
-    return leaf_close(x, name, text);
+    start_tag(x, name);
+    return leaf_end(x, name, text, strlen(text));
 }
 
-/* Writes the code, name (with `with_name`) and style attributes of the
- * coded `text` ("0101-一年期项目"), to the leaf being formatted (`leaf`) or
- * to the element w_start opened. The name part is left, NUL-terminated, in
- * x->scratch. */
-static bool coded_attrs(xml_writer *x, const char *text, bool with_name, bool leaf)
+/* Starts element `name`, which holds elements, on a line of its own;
+ * attributes may follow, then its elements, then w_end. Returns false (and
+ * sets x->too_deep) past XML_LEVELS open elements. */
+static bool w_start(xml_writer *x, const char *name)
 {
-    fc_coded parts;
-    size_t len = strlen(text);
-    fc_code_split(text, len, &parts);
-    if (!fc_buf_reserve(&x->scratch, len + 1)) {
-        x->out_of_memory = true;
+    if (x->level >= XML_LEVELS) {
+        x->too_deep = true;
         return false;
     }
-    char *name_buf = x->scratch.data;
+    start_tag(x, name);
+    x->open[x->level++] = name;
+    return true;
+}
+
+/* Ends the innermost element w_start opened: "/>" when nothing was written
+ * inside it, else its end tag on a line of its own. */
+static void w_end(xml_writer *x)
+{
+    const char *name = x->open[--x->level];
+    if (x->in_start_tag) {
+        x->in_start_tag = false;
+        put(x, "/>", 2);
+        return;
+    }
+    put(x, indentation, indent_len(x->level));
+    put(x, "</", 2);
+    put(x, name, strlen(name));
+    put(x, ">", 1);
+}
+
+/* Splits the coded `text` ("0101-一年期项目") into *parts and adds its
+ * code (when it has one), its name (with `with_name`) and its style (when
+ * not the dash) as attributes of the start tag being written. */
+static bool coded_attrs(xml_writer *x, const char *text, bool with_name, fc_coded *parts)
+{
+    fc_code_split(text, strlen(text), parts);
     bool ok = true;
-    if (parts.style != FC_CODE_NONE) {
-        char code[40];
-        memcpy(code, parts.code, parts.code_len); /* at most 32 bytes */
-        code[parts.code_len] = '\0';
-        ok = leaf ? leaf_attr(x, "code", code) : w_attr(x, "code", code);
-    }
-    memcpy(name_buf, parts.name, parts.name_len);
-    name_buf[parts.name_len] = '\0';
+    if (parts->style != FC_CODE_NONE)
+        ok = w_attr_len(x, "code", parts->code, parts->code_len);
     if (ok && with_name)
-        ok = leaf ? leaf_attr(x, "name", name_buf) : w_attr(x, "name", name_buf);
-    if (ok && parts.style != FC_CODE_NONE && parts.style != FC_CODE_DASH) {
-        const char *style = fc_code_style_name(parts.style);
-        ok = leaf ? leaf_attr(x, "style", style) : w_attr(x, "style", style);
-    }
+        ok = w_attr_len(x, "name", parts->name, parts->name_len);
+    if (ok && parts->style != FC_CODE_NONE && parts->style != FC_CODE_DASH)
+        ok = w_attr(x, "style", fc_code_style_name(parts->style));
     return ok;
 }
 
@@ -473,29 +518,27 @@ static bool w_field(xml_writer *x, const fc_form *form, size_t index, bool hints
     bool dedicated = x->dedicated[index];
     const char *element = dedicated ? fc_field_key_name(f->key) : "field";
     bool ok = true;
-    leaf_open(x, element);
+    start_tag(x, element);
     if (!dedicated || strcmp(f->label, fc_template_label(x->tpl, f->key)) != 0)
-        ok = leaf_attr(x, "label", f->label);
+        ok = w_attr(x, "label", f->label);
     if (ok && !dedicated && f->key != FC_FIELD_OTHER)
-        ok = leaf_attr(x, "key", fc_field_key_name(f->key));
-    if (ok && hints) {
-        char number[32];
-        snprintf(number, sizeof number, "%zu", index + 1);
-        ok = leaf_attr(x, "position", number);
-        snprintf(number, sizeof number, "%u", x->rows[index]);
-        ok = ok && leaf_attr(x, "row", number);
-    }
+        ok = w_attr(x, "key", fc_field_key_name(f->key));
+    if (ok && hints)
+        ok = w_attr_uint(x, "position", index + 1) && w_attr_uint(x, "row", x->rows[index]);
     const char *text = f->value;
+    size_t len = strlen(text);
     if (ok && dedicated && (f->key == FC_FIELD_ATTRIBUTE || f->key == FC_FIELD_DIVISION)) {
-        ok = coded_attrs(x, f->value, false, true);
-        text = x->scratch.data;
+        fc_coded parts;
+        ok = coded_attrs(x, text, false, &parts);
+        text = parts.name;
+        len = parts.name_len;
     } else if (ok && dedicated && f->key == FC_FIELD_AMOUNT) {
         char number[FC_TARGET_NUMBER_MAX], canonical[FC_TARGET_NUMBER_MAX];
-        if (fc_target_number(f->value, strlen(f->value), number, sizeof number) &&
+        if (fc_target_number(text, len, number, sizeof number) &&
             fc_decimal_canonical(number, canonical, sizeof canonical))
-            ok = leaf_attr(x, "value", canonical);
+            ok = w_attr(x, "value", canonical);
     }
-    return ok && leaf_close(x, element, text);
+    return ok && leaf_end(x, element, text, len);
 }
 
 /* Writes the header fields: dedicated elements in schema order, then the
@@ -582,14 +625,16 @@ static bool w_columns(xml_writer *x, const fc_form *form)
     bool ok = w_start(x, "columns");
     for (size_t k = 0; ok && k < form->column_count; k++) {
         const fc_column *c = &form->columns[k];
-        leaf_open(x, "column");
-        ok = leaf_attr(x, "key", column_key_name(c->key));
+        start_tag(x, "column");
+        ok = w_attr(x, "key", column_key_name(c->key));
         if (ok && (c->key == FC_COL_EXTRA ||
                    strcmp(c->header, fc_template_column_header(x->tpl, c->key)) != 0))
-            ok = leaf_attr(x, "header", c->header);
-        ok = ok && leaf_close(x, "column", NULL);
+            ok = w_attr(x, "header", c->header);
+        ok = ok && leaf_end(x, "column", NULL, 0);
     }
-    return ok && w_end(x);
+    if (ok)
+        w_end(x);
+    return ok;
 }
 
 /* True when an indicator row holds nothing but its categories. */
@@ -606,50 +651,45 @@ static bool empty_row(const fc_form *form, const fc_indicator *row)
 /* Writes a target with its derived reading. */
 static bool w_target(xml_writer *x, const char *target)
 {
+    size_t len = strlen(target);
     fc_target t;
-    fc_target_parse(target, strlen(target), &t);
+    fc_target_parse(target, len, &t);
     bool ok = true;
-    leaf_open(x, "target");
+    start_tag(x, "target");
     if (t.kind != FC_TARGET_EMPTY)
-        ok = leaf_attr(x, "kind", fc_target_kind_name(t.kind));
+        ok = w_attr(x, "kind", fc_target_kind_name(t.kind));
     if (ok && t.kind == FC_TARGET_QUANTITATIVE) {
-        ok = leaf_attr(x, "computesign", fc_target_cmp_symbol(t.cmp)) &&
-             leaf_attr(x, "indexval", t.number);
+        ok = w_attr(x, "computesign", fc_target_cmp_symbol(t.cmp)) &&
+             w_attr(x, "indexval", t.number);
         if (ok && t.unit[0])
-            ok = leaf_attr(x, "meterunit", t.unit);
+            ok = w_attr(x, "meterunit", t.unit);
     }
-    return ok && leaf_close(x, "target", target);
+    return ok && leaf_end(x, "target", target, len);
 }
 
-/* Writes one indicator row. Like a leaf it is formatted in one piece (a
- * row of the table, always <indicator> around name, target and extras):
- * the bytes libxml2 would write, at a fraction of its cost. */
+/* Writes one indicator row: <indicator> around name, target and extras. */
 static bool w_indicator(xml_writer *x, const fc_form *form, const fc_indicator *row)
 {
-    if (x->level > 0)
-        x->has_children[x->level - 1] = true;
-    put(x, indentation, indent_len(x->level));
-    put(x, "<indicator>", 11);
-    x->level++;
-    bool ok = w_leaf(x, "name", row->name) && w_target(x, row->target);
+    bool ok = w_start(x, "indicator") && w_leaf(x, "name", row->name) &&
+              w_target(x, row->target);
     for (size_t k = 0; ok && k < form->extra_count; k++)
         ok = w_leaf(x, "extra", row->extra ? row->extra[k] : "");
-    x->level--;
-    put(x, indentation, indent_len(x->level));
-    put(x, "</indicator>", 12);
-    return ok && !x->out_of_memory && (x->line.len < XML_PENDING_MAX || flush_pending(x));
+    if (ok)
+        w_end(x);
+    return ok;
 }
 
 /* Writes the indicator rows [from, to) of one first-level run. */
 static bool w_level1(xml_writer *x, const fc_form *form, size_t from, size_t to)
 {
     const fc_indicator *rows = form->indicators;
+    fc_coded parts;
     /* One empty row without a second level: the element alone says it. */
     if (to - from == 1 && rows[from].level2[0] == '\0' && empty_row(form, &rows[from])) {
-        leaf_open(x, "level1");
-        return coded_attrs(x, rows[from].level1, true, true) && leaf_close(x, "level1", NULL);
+        start_tag(x, "level1");
+        return coded_attrs(x, rows[from].level1, true, &parts) && leaf_end(x, "level1", NULL, 0);
     }
-    bool ok = w_start(x, "level1") && coded_attrs(x, rows[from].level1, true, false);
+    bool ok = w_start(x, "level1") && coded_attrs(x, rows[from].level1, true, &parts);
     size_t i = from;
     while (ok && i < to) {
         size_t j = i + 1;
@@ -657,17 +697,20 @@ static bool w_level1(xml_writer *x, const fc_form *form, size_t from, size_t to)
             j++;
         if (j - i == 1 && empty_row(form, &rows[i])) {
             /* A category without indicators: an empty element. */
-            leaf_open(x, "level2");
-            ok = coded_attrs(x, rows[i].level2, true, true) && leaf_close(x, "level2", NULL);
+            start_tag(x, "level2");
+            ok = coded_attrs(x, rows[i].level2, true, &parts) && leaf_end(x, "level2", NULL, 0);
         } else {
-            ok = w_start(x, "level2") && coded_attrs(x, rows[i].level2, true, false);
+            ok = w_start(x, "level2") && coded_attrs(x, rows[i].level2, true, &parts);
             for (size_t k = i; ok && k < j; k++)
                 ok = w_indicator(x, form, &rows[k]);
-            ok = ok && w_end(x);
+            if (ok)
+                w_end(x);
         }
         i = j;
     }
-    return ok && w_end(x);
+    if (ok)
+        w_end(x);
+    return ok;
 }
 
 /* Writes the indicator table. */
@@ -683,7 +726,9 @@ static bool w_indicators(xml_writer *x, const fc_form *form)
         ok = w_level1(x, form, i, j);
         i = j;
     }
-    return ok && w_end(x);
+    if (ok)
+        w_end(x);
+    return ok;
 }
 
 /* Name of a note place as the schema spells it. */
@@ -705,10 +750,12 @@ static bool w_note(xml_writer *x, const fc_note *note)
         ok = w_attr_uint(x, "after-fields", note->after_fields);
     for (size_t k = 0; ok && k < note->cell_count; k++)
         ok = w_leaf(x, "cell", note->cells[k]);
-    return ok && w_end(x);
+    if (ok)
+        w_end(x);
+    return ok;
 }
 
-/* Turns a failed libxml2 write into an error. */
+/* Turns the writer's failure into an error located at `where`. */
 static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
 {
     if (x->io_error.code) {
@@ -716,17 +763,20 @@ static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
             *err = x->io_error;
         return x->io_error.code;
     }
-    if (x->bad_char == 0xFFFFFFFFu)
+    if (x->bad_text && x->bad_char == 0xFFFFFFFFu)
         return fc_error_set(err, FC_ERR_INPUT, where, "text is not valid UTF-8; "
                             "it cannot be written as XML");
-    if (x->bad_char)
+    if (x->bad_text)
         return fc_error_set(err, FC_ERR_INPUT, where, "text holds the character U+%04X, "
                             "which XML cannot carry", (unsigned)x->bad_char);
-    if (!x->out_of_memory)
+    if (x->out_of_memory)
+        return fc_error_set(err, FC_ERR_NOMEM, fc_output_name(x->out),
+                            "out of memory while writing XML");
+    if (x->too_deep)
         return fc_error_set(err, FC_ERR_INTERNAL, fc_output_name(x->out),
-                            "libxml2's writer failed");
-    return fc_error_set(err, FC_ERR_NOMEM, fc_output_name(x->out),
-                        "out of memory while writing XML");
+                            "elements nested deeper than the writer tracks");
+    return fc_error_set(err, FC_ERR_INTERNAL, fc_output_name(x->out),
+                        "libxml2's writer failed");
 }
 
 static fc_status xml_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
@@ -736,18 +786,24 @@ static fc_status xml_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
     handlers_push(&saved, drop_structured, NULL);
     bool ok = xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) >= 0 &&
               xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "forms", BAD_CAST XML_NS) >= 0;
+    handlers_pop(&saved);
+    if (!ok)
+        x->raw_failed = true;
+    /* libxml2 ends the root's start tag itself when the first raw text
+     * comes: what follows stands inside <forms>. */
     x->level = 0;
+    x->in_start_tag = false;
     if (ok && doc && doc->attachment)
         ok = w_leaf(x, "attachment", doc->attachment);
-    handlers_pop(&saved);
-    return ok ? FC_OK : w_failure(x, fc_output_name(x->out), err);
+    return ok && !w_failed(x) ? FC_OK : w_failure(x, fc_output_name(x->out), err);
 }
 
 static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
-    libxml_handlers saved;
-    handlers_push(&saved, drop_structured, NULL);
+    const char *where = form->origin[0] ? form->origin : fc_output_name(x->out);
+    if (w_failed(x))
+        return w_failure(x, where, err);
     bool ok = w_start(x, "project");
     if (ok && form->title)
         ok = w_leaf(x, "title", form->title);
@@ -758,32 +814,35 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
         ok = w_indicators(x, form);
     for (size_t i = 0; ok && i < form->note_count; i++)
         ok = w_note(x, &form->notes[i]);
-    ok = ok && w_end(x);
-    handlers_pop(&saved);
-    if (ok) {
-        x->forms++;
-        return FC_OK;
-    }
-    return w_failure(x, form->origin[0] ? form->origin : fc_output_name(x->out), err);
+    if (ok)
+        w_end(x);
+    if (!ok || w_failed(x))
+        return w_failure(x, where, err);
+    x->forms++;
+    return FC_OK;
 }
 
 static fc_status xml_end(fc_sink *self, fc_error *err)
 {
     xml_writer *x = (xml_writer *)self;
+    if (w_failed(x))
+        return w_failure(x, fc_output_name(x->out), err);
     if (x->forms == 0) /* the schema needs a project: never write what it refuses */
         return fc_error_set(err, FC_ERR_INPUT, fc_output_name(x->out),
                             "no form to write: an XML document holds at least one project");
+    put(x, indentation, 1);
+    bool ok = flush_pending(x);
     libxml_handlers saved;
     handlers_push(&saved, drop_structured, NULL);
-    put(x, indentation, 1);
-    bool ok = flush_pending(x) && xmlTextWriterEndDocument(x->w) >= 0 &&
-              xmlTextWriterFlush(x->w) >= 0;
+    ok = ok && xmlTextWriterEndDocument(x->w) >= 0 && xmlTextWriterFlush(x->w) >= 0;
     /* Freeing the writer flushes libxml2's buffer into the output. */
     xmlFreeTextWriter(x->w);
     x->w = NULL;
     handlers_pop(&saved);
-    if (!ok || x->io_error.code)
+    if (!ok || x->io_error.code) {
+        x->raw_failed = true;
         return w_failure(x, fc_output_name(x->out), err);
+    }
     return FC_OK;
 }
 
@@ -794,12 +853,11 @@ static void xml_destroy(fc_sink *self)
         return;
     if (x->w) {
         libxml_handlers saved;
-    handlers_push(&saved, drop_structured, NULL);
+        handlers_push(&saved, drop_structured, NULL);
         xmlFreeTextWriter(x->w);
         handlers_pop(&saved);
     }
-    fc_buf_free(&x->line);
-    fc_buf_free(&x->scratch);
+    free(x->pending);
     free(x->order);
     free(x->rows);
     free(x->dedicated);
@@ -822,9 +880,11 @@ static fc_status xml_open_writer(fc_output *out, const fc_options *opts, fc_sink
     x->base.destroy = xml_destroy;
     x->out = out;
     x->tpl = opts->tpl;
+    x->pending = malloc(XML_PENDING_MAX);
     libxml_handlers saved;
     handlers_push(&saved, drop_structured, NULL);
-    xmlOutputBufferPtr buffer = xmlOutputBufferCreateIO(xml_out_write, NULL, x, NULL);
+    xmlOutputBufferPtr buffer = x->pending ? xmlOutputBufferCreateIO(xml_out_write, NULL, x,
+                                                                     NULL) : NULL;
     if (buffer)
         x->w = xmlNewTextWriter(buffer); /* owns the buffer from here on */
     handlers_pop(&saved);
@@ -837,7 +897,6 @@ static fc_status xml_open_writer(fc_output *out, const fc_options *opts, fc_sink
     *sink = &x->base;
     return FC_OK;
 }
-
 /* ------------------------------------------------------------------------
  * Reader
  * ------------------------------------------------------------------------ */

@@ -34,7 +34,9 @@ typedef struct op_word {
 /* An op_word entry for a string literal. */
 #define OP(text, cmp) {text, sizeof(text) - 1, cmp}
 
-/* Operators written before the number. Matched longest first. */
+/* Operators written before the number. Matched longest first. Each one
+ * starts with '<', '=', '>' or a non-ASCII character (see
+ * may_start_operator). */
 static const op_word prefix_ops[] = {
     OP("大于或者等于", FC_CMP_GE), OP("大于或等于", FC_CMP_GE), OP("大于等于", FC_CMP_GE),
     OP("不小于", FC_CMP_GE),     OP("不低于", FC_CMP_GE),     OP("不少于", FC_CMP_GE),
@@ -175,20 +177,27 @@ static size_t skip_spaces(const char *s, size_t len, size_t i)
     return i;
 }
 
-/* Length of the longest operator of `ops` starting at s[i], with its
+/* False when byte `c` cannot be the first of any operator of prefix_ops:
+ * an ASCII byte other than '<', '=' and '>' (most targets start with a
+ * digit), so the table need not be searched. */
+static bool may_start_operator(unsigned char c)
+{
+    return c >= 0x80 || c == '<' || c == '=' || c == '>';
+}
+
+/* Length of the longest operator of prefix_ops starting at s[i], with its
  * comparison in *cmp; 0 when none. */
-static size_t match_prefix(const op_word *ops, size_t count, const char *s, size_t len,
-                           size_t i, fc_target_cmp *cmp)
+static size_t match_prefix(const char *s, size_t len, size_t i, fc_target_cmp *cmp)
 {
     size_t best = 0;
-    if (i >= len)
+    if (i >= len || !may_start_operator((unsigned char)s[i]))
         return 0;
-    for (size_t k = 0; k < count; k++) {
-        size_t n = ops[k].len;
-        if (n > best && n <= len - i && s[i] == ops[k].text[0] &&
-            memcmp(s + i, ops[k].text, n) == 0) {
+    for (size_t k = 0; k < COUNT(prefix_ops); k++) {
+        size_t n = prefix_ops[k].len;
+        if (n > best && n <= len - i && s[i] == prefix_ops[k].text[0] &&
+            memcmp(s + i, prefix_ops[k].text, n) == 0) {
             best = n;
-            *cmp = ops[k].cmp;
+            *cmp = prefix_ops[k].cmp;
         }
     }
     return best;
@@ -327,7 +336,7 @@ static bool has_word(const char *text, size_t len)
 static bool only_operators(const char *s, size_t len)
 {
     fc_target_cmp ignored;
-    size_t i = match_prefix(prefix_ops, COUNT(prefix_ops), s, len, 0, &ignored);
+    size_t i = match_prefix(s, len, 0, &ignored);
     i = skip_spaces(s, len, i);
     size_t end = len;
     end -= match_suffix(s, i, end, &ignored);
@@ -373,7 +382,7 @@ void fc_target_parse(const char *text, size_t len, fc_target *out)
         return;
     }
     fc_target_cmp before = FC_CMP_NONE, after = FC_CMP_NONE;
-    size_t i = match_prefix(prefix_ops, COUNT(prefix_ops), s, n, 0, &before);
+    size_t i = match_prefix(s, n, 0, &before);
     i = skip_spaces(s, n, i);
     size_t used = parse_number(s, n, i, out->number);
     if (used == 0) {

@@ -77,18 +77,18 @@ size_t fc_utf8_valid_prefix(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        /* Fast path: eight ASCII bytes at a time. */
-        while (i + 8 <= len) {
-            uint64_t word;
-            memcpy(&word, s + i, 8);
-            if (word & UINT64_C(0x8080808080808080))
-                break;
-            i += 8;
-        }
-        if (i >= len)
-            break;
         if (s[i] < 0x80) {
+            /* Fast path: after an ASCII byte, eight at a time while they
+             * are ASCII too (tried only here, so that a run of Chinese
+             * text does not pay for a failed try per character). */
             i++;
+            while (i + 8 <= len) {
+                uint64_t word;
+                memcpy(&word, s + i, 8);
+                if (word & UINT64_C(0x8080808080808080))
+                    break;
+                i += 8;
+            }
             continue;
         }
         /* The common case in Chinese text: a three-byte sequence. */
