@@ -473,7 +473,8 @@ static int cmd_validate(int argc, char **argv)
                 st = FC_OK; /* every problem is printed; reading would only repeat them */
         }
         if (!st && problems == 0) {
-            check_sink sink = {{check_begin, check_form, check_end, check_destroy}, tpl, 0, 0};
+            check_sink sink = {{check_begin, check_form, check_end, check_destroy, NULL}, tpl,
+                               0, 0};
             st = reader->read(in, &args.opts, &sink.base, &err);
             problems += sink.problems;
         }

@@ -80,6 +80,11 @@ struct fc_sink {
     /* Frees the sink. When `end` was not called or failed, everything written
      * is discarded (no partial output remains). */
     void (*destroy)(fc_sink *self);
+    /* Optional (NULL when absent): like `form`, but the sink keeps the form
+     * instead of copying it. On entry *form is a filled form made by
+     * fc_form_new; on success the sink owns it and *form is an empty form
+     * for the caller to fill next. On failure *form is unchanged. */
+    fc_status (*take)(fc_sink *self, fc_form **form, fc_error *err);
 };
 
 /* One format. */

@@ -125,6 +125,26 @@ static fc_status pipeline_form(fc_sink *self, const fc_form *form, fc_error *err
     return FC_OK;
 }
 
+/* Keeps `*form` in the batch being filled and gives the caller the form
+ * that slot held (emptied), or a new one: no copy. */
+static fc_status pipeline_take(fc_sink *self, fc_form **form, fc_error *err)
+{
+    pipeline *p = (pipeline *)self;
+    if (p->synchronous)
+        return p->inner->form(p->inner, *form, err);
+    size_t slot = p->count[p->fill];
+    fc_form *spare = p->forms[p->fill][slot];
+    if (!spare && !(spare = fc_form_new()))
+        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+    fc_form_reset(spare);
+    p->forms[p->fill][slot] = *form;
+    *form = spare;
+    p->count[p->fill] = slot + 1;
+    if (slot + 1 == BATCH)
+        return hand_off(p, err);
+    return FC_OK;
+}
+
 /* Stops the writer thread after the batches handed to it (or at once when
  * `stop`), and joins it. */
 static void join_writer(pipeline *p, bool stop)
@@ -190,6 +210,7 @@ fc_status fc_pipeline_new(fc_sink *inner, fc_sink **out, fc_error *err)
     p->base.form = pipeline_form;
     p->base.end = pipeline_end;
     p->base.destroy = pipeline_destroy;
+    p->base.take = pipeline_take;
     p->inner = inner;
     *out = &p->base;
     return FC_OK;

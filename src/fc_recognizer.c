@@ -377,7 +377,14 @@ static fc_status send_done(fc_recognizer *rec, fc_error *err)
             return st;
         rec->begun = true;
     }
-    st = rec->sink->form(rec->sink, rec->done, err);
+    if (rec->sink->take) {
+        /* Hand the form over instead of having it copied. */
+        size_t limit = rec->done->arena.limit;
+        st = rec->sink->take(rec->sink, &rec->done, err);
+        rec->done->arena.limit = limit;
+    } else {
+        st = rec->sink->form(rec->sink, rec->done, err);
+    }
     rec->have_done = false;
     fc_form_reset(rec->done);
     if (!st)
@@ -770,13 +777,15 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
      * cells: take them out first. */
     const fc_cell *attachment = NULL, *unit = NULL;
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* An indicator row (three or more cells in a table) holds neither. */
+    bool extract = rec->state != ST_TABLE || n <= 2;
+    for (size_t i = 0; i < n && !extract; i++)
+        rec->vis[kept++] = rec->vis[i];
+    for (size_t i = 0; i < n && extract; i++) {
         const fc_cell *c = rec->vis[i];
         if (!attachment && is_attachment(tpl, c))
             attachment = c;
-        else if (!unit && rec->state != ST_TABLE && is_unit(tpl, c))
-            unit = c;
-        else if (!unit && rec->state == ST_TABLE && n <= 2 && is_unit(tpl, c))
+        else if (!unit && is_unit(tpl, c))
             unit = c;
         else
             rec->vis[kept++] = c;

@@ -111,6 +111,38 @@ static void test_order_and_content(void **state)
     sink->destroy(sink);
 }
 
+static void test_take_hands_forms_over(void **state)
+{
+    (void)state;
+    fc_sink *collector = fc_collector_new();
+    fc_sink *sink = NULL;
+    fc_error err;
+    assert_int_equal(fc_pipeline_new(collector, &sink, &err), FC_OK);
+    assert_non_null(sink->take);
+    assert_int_equal(sink->begin(sink, NULL, &err), FC_OK);
+    fc_form *form = fc_form_new();
+    const size_t total = 500;
+    for (size_t i = 0; i < total; i++) {
+        fill_form(form, i);
+        fc_form *given = form;
+        assert_int_equal(sink->take(sink, &form, &err), FC_OK);
+        /* The caller gets another form, empty, to fill next. */
+        assert_ptr_not_equal(form, given);
+        assert_int_equal(form->field_count, 0);
+        assert_int_equal(form->indicator_count, 0);
+    }
+    assert_int_equal(sink->end(sink, &err), FC_OK);
+    fc_doc *doc = fc_collector_take(collector);
+    assert_int_equal(doc->form_count, total);
+    for (size_t i = 0; i < total; i++) {
+        fill_form(form, i);
+        assert_true(fc_form_equal(doc->forms[i], form));
+    }
+    fc_doc_free(doc);
+    fc_form_free(form);
+    sink->destroy(sink);
+}
+
 static void test_writer_failure_comes_back(void **state)
 {
     (void)state;
@@ -189,6 +221,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_and_content),
+        cmocka_unit_test(test_take_hands_forms_over),
         cmocka_unit_test(test_writer_failure_comes_back),
         cmocka_unit_test(test_failure_at_end),
         cmocka_unit_test(test_destroy_without_end),

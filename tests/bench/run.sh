@@ -34,6 +34,8 @@ row() {
 
 for n in 10000 100000; do
     row "text -> text" $n $B/dump-$n.txt -- $FORMCONV convert $B/dump-$n.txt -o $B/out-$n.txt
+    row "text -> text (one core)" $n $B/dump-$n.txt -- \
+        taskset -c 0 $FORMCONV convert --threads=1 $B/dump-$n.txt -o $B/out-$n.txt
 done
 
 # Rows added by other formats follow (tests/bench/*.sh are sourced in order).
