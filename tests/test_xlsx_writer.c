@@ -1616,10 +1616,18 @@ static void test_full_tmpfs(void **state)
                  "exit $status\n",
                  kib, dir, FC_BINARY, fc_test_path("fixtures/seed.txt"), dir, dir, keep, dir,
                  keep);
-        const char *argv[] = {"/usr/bin/unshare", getuid() == 0 ? "--mount" : "-rm",
-                              "/bin/sh", "-c", script, NULL};
+        /* A mount namespace of our own: as root, or else (or where root may
+         * not unshare, as in some containers) inside a user namespace. */
         char *errs = NULL;
-        int status = fc_test_run(argv, NULL, NULL, &errs);
+        int status = -1;
+        const char *ways[] = {getuid() == 0 ? "--mount" : "-rm", "-rm"};
+        for (int w = 0; w < 2 && (status == 100 || status < 0 ||
+                                  (errs && strstr(errs, "unshare:"))); w++) {
+            const char *argv[] = {"/usr/bin/unshare", ways[w], "/bin/sh", "-c", script, NULL};
+            free(errs);
+            errs = NULL;
+            status = fc_test_run(argv, NULL, NULL, &errs);
+        }
         if (status == 100 || status < 0)
             fprintf(stderr, "cannot mount a tmpfs: %s\n", errs);
         assert_true(status != 100 && status >= 0);
