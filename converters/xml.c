@@ -16,9 +16,9 @@
  *
  * Writing: one project per form as the forms arrive, UTF-8, indented,
  * deterministic; the document's unit line is written with the first form,
- * before its project. libxml2's xmlTextWriter writes the document's frame; the
- * projects are formatted here with libxml2's escaping and handed to it as
- * raw text (see the Writer section).
+ * before its project. libxml2's xmlTextWriter writes the document's frame;
+ * the projects are formatted here with libxml2's escaping and handed to it
+ * as raw text (see the Writer section).
  *
  * Reading: libxml2's xmlTextReader, streaming, validated against the
  * built-in schema while it reads (unless opts->no_validate). Untrusted input
@@ -116,8 +116,8 @@ static void handlers_pop(const libxml_handlers *saved)
  * libxml2's xmlTextWriter writes the frame of the document: the XML
  * declaration, the root <forms> with its namespace, and its end. What
  * stands inside the root (the attachment, the document's unit line and one
- * <project> per form, with line breaks and indentation) is formatted here into a buffer of
- * XML_PENDING_MAX bytes, which goes to libxml2 in one
+ * <project> per form, with line breaks and indentation) is formatted here
+ * into a buffer of XML_PENDING_MAX bytes, which goes to libxml2 in one
  * xmlTextWriterWriteRawLen call each time it fills, and at the end.
  * libxml2's writer spends about ten small buffer writes, a list look-up, a
  * malloc and a strdup on every element and attribute: on the bench dump
@@ -2013,8 +2013,8 @@ static fc_status end_element(xml_reader *x, fc_error *err)
         memcpy(x->attachment, x->text.data, x->text.len + 1);
         break;
     case EL_DOC_UNIT:
-        /* Empty: the document has no unit line (as the writer never
-         * writes, but the schema allows). */
+        /* An empty element (the schema allows it; the writer leaves the
+         * element out instead): the document has no unit line. */
         free(x->doc_unit);
         x->doc_unit = NULL;
         if (x->text.len > 0) {
