@@ -4,8 +4,10 @@
  * built into the program).
  *
  * The format maps the form model directly (no rows of cells): a <forms>
- * document holds the attachment label and one <project> per form, with the
- * header fields as elements of their own, the indicators grouped first level
+ * document holds the attachment label, the unit line its forms share (the
+ * first form's) and one <project> per form, with a <unit> of its own only
+ * where the form's unit line differs (<unit/>: none), the header fields as
+ * elements of their own, the indicators grouped first level
  * -> second level -> indicator, and the parsed target (fc_target.h) beside
  * the target as written. Optional layout hints (field labels as written,
  * header order and rows, table columns, code styles) make a round trip
@@ -13,16 +15,19 @@
  * default.
  *
  * Writing: one project per form as the forms arrive, UTF-8, indented,
- * deterministic. libxml2's xmlTextWriter writes the document's frame; the
- * projects are formatted here with libxml2's escaping and handed to it as
- * raw text (see the Writer section).
+ * deterministic; the document's unit line is written with the first form,
+ * before its project. libxml2's xmlTextWriter writes the document's frame;
+ * the projects are formatted here with libxml2's escaping and handed to it
+ * as raw text (see the Writer section).
  *
  * Reading: libxml2's xmlTextReader, streaming, validated against the
  * built-in schema while it reads (unless opts->no_validate). Untrusted input
  * is safe: no network, no entity substitution, no DTD (a DOCTYPE is refused
  * before libxml2 sees it), only UTF-8, limits on depth, text lengths and
  * counts. The derived attributes (decimal value of the amount, parsed
- * target) are recomputed from the text; a disagreement is a warning.
+ * target) are recomputed from the text; a disagreement is a warning. A
+ * project without <unit> gets the document's unit line (none when the
+ * document has none), an empty <unit/> gives none, any other its text.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -110,9 +115,9 @@ static void handlers_pop(const libxml_handlers *saved)
  *
  * libxml2's xmlTextWriter writes the frame of the document: the XML
  * declaration, the root <forms> with its namespace, and its end. What
- * stands inside the root (the attachment and one <project> per form, with
- * line breaks and indentation) is formatted here into a buffer of
- * XML_PENDING_MAX bytes, which goes to libxml2 in one
+ * stands inside the root (the attachment, the document's unit line and one
+ * <project> per form, with line breaks and indentation) is formatted here
+ * into a buffer of XML_PENDING_MAX bytes, which goes to libxml2 in one
  * xmlTextWriterWriteRawLen call each time it fills, and at the end.
  * libxml2's writer spends about ten small buffer writes, a list look-up, a
  * malloc and a strdup on every element and attribute: on the bench dump
@@ -149,6 +154,8 @@ typedef struct xml_writer {
     bool too_deep;                 /* w_start met more than XML_LEVELS open elements */
     bool out_of_memory;            /* a scratch array could not grow */
     size_t forms;                  /* projects written so far */
+    char *doc_unit;                /* the document's unit line (forms/unit): the first
+                                      form's, malloc'd; NULL when it has none */
     int level;                     /* elements open inside <forms> (0: at the root) */
     const char *open[XML_LEVELS];  /* names of the open elements, outermost first */
     bool in_start_tag;             /* the last start tag written still lacks its
@@ -755,6 +762,48 @@ static bool w_note(xml_writer *x, const fc_note *note)
     return ok;
 }
 
+/* The unit line `form` carries in the XML: its own, or NULL for none. An
+ * empty unit line counts as none: no reader makes one, and the format
+ * spells "no unit line" as an empty <unit/> (only a program building forms
+ * itself can hand over ""; it comes back as none). */
+static const char *form_unit(const fc_form *form)
+{
+    return form->unit && form->unit[0] ? form->unit : NULL;
+}
+
+/* Writes forms/unit, the unit line the document's forms share: the first
+ * form's `unit` (nothing when NULL). Keeps a copy in x->doc_unit for the
+ * forms that follow. */
+static bool w_doc_unit(xml_writer *x, const char *unit)
+{
+    if (!unit)
+        return true;
+    size_t len = strlen(unit);
+    x->doc_unit = malloc(len + 1);
+    if (!x->doc_unit) {
+        x->out_of_memory = true;
+        return false;
+    }
+    memcpy(x->doc_unit, unit, len + 1);
+    return w_leaf(x, "unit", unit);
+}
+
+/* Writes project/unit only where the form's unit line (`unit`, NULL for
+ * none) is not the document's: its text when it is another line, an empty
+ * <unit/> when the form has none although the document has one. */
+static bool w_project_unit(xml_writer *x, const char *unit)
+{
+    if (!unit) {
+        if (!x->doc_unit)
+            return true;
+        start_tag(x, "unit");
+        return leaf_end(x, "unit", NULL, 0);
+    }
+    if (x->doc_unit && strcmp(unit, x->doc_unit) == 0)
+        return true;
+    return w_leaf(x, "unit", unit);
+}
+
 /* Turns the writer's failure into an error located at `where`. */
 static fc_status w_failure(xml_writer *x, const char *where, fc_error *err)
 {
@@ -804,11 +853,17 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
     const char *where = form->origin[0] ? form->origin : fc_output_name(x->out);
     if (w_failed(x))
         return w_failure(x, where, err);
-    bool ok = w_start(x, "project");
+    const char *unit = form_unit(form);
+    bool ok = true;
+    /* The document's unit line is the first form's: it stands after the
+     * attachment (written by xml_begin, nothing in between) and before the
+     * first project. */
+    if (x->forms == 0)
+        ok = w_doc_unit(x, unit);
+    ok = ok && w_start(x, "project");
     if (ok && form->title)
         ok = w_leaf(x, "title", form->title);
-    if (ok && form->unit)
-        ok = w_leaf(x, "unit", form->unit);
+    ok = ok && w_project_unit(x, unit);
     ok = ok && w_fields(x, form);
     if (ok && (form->column_count || form->indicator_count))
         ok = w_indicators(x, form);
@@ -858,6 +913,7 @@ static void xml_destroy(fc_sink *self)
         handlers_pop(&saved);
     }
     free(x->pending);
+    free(x->doc_unit);
     free(x->order);
     free(x->rows);
     free(x->dedicated);
@@ -906,9 +962,10 @@ typedef enum xml_elem {
     EL_DOCUMENT = 0,  /* no element open yet */
     EL_FORMS,         /* the root */
     EL_ATTACHMENT,    /* forms/attachment */
+    EL_DOC_UNIT,      /* forms/unit: the unit line the forms share */
     EL_PROJECT,       /* forms/project */
     EL_TITLE,         /* project/title */
-    EL_UNIT,          /* project/unit */
+    EL_UNIT,          /* project/unit: the form's own unit line */
     EL_F_NAME,        /* project/name ... project/goal: dedicated fields, */
     EL_F_DEPARTMENT,  /* in the order of fc_field_key */
     EL_F_IMPLEMENTER,
@@ -944,6 +1001,7 @@ static const elem_info elements[EL_COUNT] = {
     [EL_DOCUMENT] = {"", EL_DOCUMENT, false, " "},
     [EL_FORMS] = {"forms", EL_DOCUMENT, false, " "},
     [EL_ATTACHMENT] = {"attachment", EL_FORMS, true, " "},
+    [EL_DOC_UNIT] = {"unit", EL_FORMS, true, " "},
     [EL_PROJECT] = {"project", EL_FORMS, false, " "},
     [EL_TITLE] = {"title", EL_PROJECT, true, " "},
     [EL_UNIT] = {"unit", EL_PROJECT, true, " "},
@@ -1033,6 +1091,7 @@ typedef struct xml_reader {
     int open_elements;            /* validation only: elements opened and not closed */
     fc_sink *sink;                /* receiver of forms */
     char *attachment;             /* attachment label (malloc), or NULL */
+    char *doc_unit;               /* the document's unit line (malloc), or NULL for none */
     bool begun;                   /* sink->begin was called */
     fc_form *form;                /* the form being read (reused) */
     unsigned long form_line;      /* line of its <project> */
@@ -1826,6 +1885,9 @@ static fc_status start_element(xml_reader *x, fc_error *err)
             x->begun = true;
         }
         fc_form_reset(form);
+        /* The document's unit line, unless the project's <unit> says otherwise. */
+        if (x->doc_unit && fc_form_set_unit(form, x->doc_unit, strlen(x->doc_unit)))
+            return no_memory(x, err);
         x->form_line = current_line(x);
         snprintf(form->origin, sizeof form->origin, "%s:%lu", x->name, x->form_line);
         x->columns_set = false;
@@ -1909,8 +1971,9 @@ static fc_status start_element(xml_reader *x, fc_error *err)
                           "columns (%zu)", form->extra_count);
         break;
     case EL_ATTACHMENT:
+    case EL_DOC_UNIT:
         if (x->begun)
-            return reject(x, err, FC_ERR_INPUT, "<attachment> must come before the projects");
+            return reject(x, err, FC_ERR_INPUT, "<%s> must come before the projects", local);
         break;
     default:
         break;
@@ -1949,11 +2012,24 @@ static fc_status end_element(xml_reader *x, fc_error *err)
             return no_memory(x, err);
         memcpy(x->attachment, x->text.data, x->text.len + 1);
         break;
+    case EL_DOC_UNIT:
+        /* An empty element (the schema allows it; the writer leaves the
+         * element out instead): the document has no unit line. */
+        free(x->doc_unit);
+        x->doc_unit = NULL;
+        if (x->text.len > 0) {
+            x->doc_unit = malloc(x->text.len + 1);
+            if (!x->doc_unit)
+                return no_memory(x, err);
+            memcpy(x->doc_unit, x->text.data, x->text.len + 1);
+        }
+        break;
     case EL_TITLE:
         form->title = kept;
         break;
     case EL_UNIT:
-        form->unit = kept;
+        /* Empty: no unit line, although the document has one. */
+        form->unit = x->text.len > 0 ? kept : NULL;
         break;
     case EL_F_NAME: case EL_F_DEPARTMENT: case EL_F_IMPLEMENTER: case EL_F_ATTRIBUTE:
     case EL_F_DURATION: case EL_F_DIVISION: case EL_F_AMOUNT: case EL_F_GOAL: case EL_FIELD:
@@ -2105,6 +2181,7 @@ static void reader_free(xml_reader *x)
     fc_form_free(x->form);
     fc_buf_free(&x->text);
     free(x->attachment);
+    free(x->doc_unit);
     free(x->hints);
     free(x->columns);
     free(x->extras);

@@ -6,6 +6,7 @@
  * checked with `xmllint --noout --schema templates/formconv-forms-1.xsd`.
  */
 #define _GNU_SOURCE
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,7 +233,7 @@ static void test_seed_model(void **state)
     for (size_t i = 0; i < from_xml->form_count; i++)
         assert_true(fc_form_equal(from_text->forms[i], from_xml->forms[i]));
     const fc_form *first = from_xml->forms[0];
-    assert_string_equal(first->origin, "seed.xml:4");
+    assert_string_equal(first->origin, "seed.xml:5");
     /* 21-经济效益 has no indicator and is still a row. */
     bool found = false;
     for (size_t i = 0; i < first->indicator_count; i++)
@@ -271,6 +272,252 @@ static void test_variant_round_trips(void **state)
     free(canon);
     free(golden);
     free(text);
+}
+
+/* ---- unit lines: the document's and the forms' ------------------------------ */
+
+/* Every text dump among the fixtures (the seed, fixtures/text, the variant,
+ * the dumps the XLSX reader tests expect; not the broken ones of
+ * fixtures/bad, nor fixtures/xlsx, which describes workbooks) keeps its
+ * canonical text through XML and its XML through text, and reads from the
+ * XML to the same forms, unit lines included. */
+static void test_text_fixtures_round_trip(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {"fixtures/*.txt", "fixtures/text/*.txt",
+                                           "fixtures/xml/*.txt", "fixtures/xlsx-in/*.txt"};
+    glob_t found;
+    memset(&found, 0, sizeof found);
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        char pattern[4096];
+        snprintf(pattern, sizeof pattern, "%s", fc_test_path(patterns[i]));
+        int rc = glob(pattern, i ? GLOB_APPEND : 0, NULL, &found);
+        assert_true(rc == 0 || rc == GLOB_NOMATCH);
+    }
+    /* The seed and its canonical text, shapes (and canonical), the two unit
+     * fixtures, the variant, five dumps of XLSX files. */
+    assert_true(found.gl_pathc >= 12);
+    size_t with_unit_change = 0;
+    for (size_t i = 0; i < found.gl_pathc; i++) {
+        const char *path = found.gl_pathv[i];
+        const char *name = strrchr(path, '/') + 1;
+        size_t text_len, canon_len, xml_len, back_len, again_len;
+        char *text = fc_test_read_file(path, &text_len);
+        assert_non_null(text);
+        char *canon = convert_ok("text", "text", text, text_len, name, NULL, &canon_len);
+        char *xml = convert_ok("text", "xml", text, text_len, name, NULL, &xml_len);
+        assert_schema_valid(xml, xml_len, "fixture");
+        char *back = convert_ok("xml", "text", xml, xml_len, name, NULL, &back_len);
+        assert_same_bytes(back, back_len, canon, canon_len, name);
+        char *again = convert_ok("text", "xml", back, back_len, name, NULL, &again_len);
+        assert_same_bytes(again, again_len, xml, xml_len, name);
+        fc_doc *from_text = NULL, *from_xml = NULL;
+        fc_error err;
+        assert_int_equal(fc_test_read_doc("text", text, text_len, name, NULL, &from_text, &err),
+                         FC_OK);
+        assert_int_equal(fc_test_read_doc("xml", xml, xml_len, name, NULL, &from_xml, &err),
+                         FC_OK);
+        assert_int_equal(from_xml->form_count, from_text->form_count);
+        for (size_t k = 0; k < from_text->form_count; k++) {
+            if (!fc_form_equal(from_xml->forms[k], from_text->forms[k]))
+                fail_msg("%s: form %zu differs after XML", name, k + 1);
+            if (k > 0 && (from_text->forms[k]->unit == NULL) !=
+                             (from_text->forms[0]->unit == NULL))
+                with_unit_change++;
+        }
+        fc_doc_free(from_text);
+        fc_doc_free(from_xml);
+        free(again);
+        free(back);
+        free(xml);
+        free(canon);
+        free(text);
+    }
+    assert_true(with_unit_change > 0); /* some fixture mixes forms with and without units */
+    globfree(&found);
+}
+
+/* Reads XML `xml` and checks the unit line of each form: `units` holds
+ * `count` entries, NULL for "none". */
+static void assert_units(const char *xml, size_t len, const char *name, const fc_options *opts,
+                         const char *const *units, size_t count)
+{
+    fc_doc *doc = NULL;
+    fc_error err;
+    fc_status st = fc_test_read_doc("xml", xml, len, name, opts, &doc, &err);
+    if (st)
+        fail_msg("%s: %s: %s", name, err.location, err.message);
+    assert_int_equal(doc->form_count, count);
+    for (size_t i = 0; i < count; i++) {
+        const char *unit = doc->forms[i]->unit;
+        if (units[i] == NULL ? unit != NULL : (unit == NULL || strcmp(unit, units[i]) != 0))
+            fail_msg("%s: form %zu has unit line \"%s\", not \"%s\"", name, i + 1,
+                     unit ? unit : "(none)", units[i] ? units[i] : "(none)");
+    }
+    fc_doc_free(doc);
+}
+
+/* Forms with different unit lines in one document, a form without one
+ * after forms with one and the reverse, a document whose first form has
+ * none: the golden XML carries the first form's unit line in forms/unit and
+ * a project/unit only where a form differs; it reads back to every form's
+ * own unit line. */
+static void test_unit_goldens(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;         /* the text fixture */
+        const char *golden;       /* its XML */
+        const char *units[5];     /* the unit line of each form */
+        size_t count;             /* number of forms */
+        const char *doc_unit;     /* what forms/unit holds, NULL when absent */
+        size_t own_units;         /* projects with <unit>text</unit> */
+        size_t empty_units;       /* projects with <unit/> */
+    } cases[] = {
+        {"fixtures/text/units.txt", "fixtures/xml/units.xml",
+         {"单位：万元", "单位：元", NULL, "单位：万元", "金额单位：万元"}, 5,
+         "单位：万元", 2, 1},
+        {"fixtures/text/units-none-first.txt", "fixtures/xml/units-none-first.xml",
+         {NULL, "单位：万元", NULL}, 3, NULL, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t text_len, golden_len, xml_len;
+        char *text = fixture(cases[i].text, &text_len);
+        char *golden = fixture(cases[i].golden, &golden_len);
+        const char *name = strrchr(cases[i].text, '/') + 1;
+        char *xml = convert_ok("text", "xml", text, text_len, name, NULL, &xml_len);
+        assert_same_bytes(xml, xml_len, golden, golden_len, name);
+        assert_schema_valid(xml, xml_len, "units");
+        assert_units(xml, xml_len, name, NULL, cases[i].units, cases[i].count);
+        /* Without the schema the reader gives the same unit lines. */
+        fc_options opts = fc_test_options();
+        opts.no_validate = true;
+        assert_units(xml, xml_len, name, &opts, cases[i].units, cases[i].count);
+        /* Where the unit elements stand. */
+        const char *first_project = strstr(xml, "<project>");
+        assert_non_null(first_project);
+        const char *doc_unit = strstr(xml, "\n  <unit>");
+        if (cases[i].doc_unit) {
+            char want[128];
+            snprintf(want, sizeof want, "\n  <unit>%s</unit>\n  <project>", cases[i].doc_unit);
+            assert_non_null(strstr(xml, want));
+            assert_true(doc_unit != NULL && doc_unit < first_project);
+        } else {
+            assert_null(doc_unit);
+        }
+        size_t own = 0, empty = 0;
+        for (const char *p = strstr(xml, "\n    <unit"); p; p = strstr(p + 1, "\n    <unit"))
+            own += strncmp(p, "\n    <unit>", 11) == 0, empty += strncmp(p, "\n    <unit/>", 12) == 0;
+        assert_int_equal(own, cases[i].own_units);
+        assert_int_equal(empty, cases[i].empty_units);
+        free(xml);
+        free(golden);
+        free(text);
+    }
+}
+
+/* How the reader resolves unit lines in XML written by hand: a project
+ * without <unit> has the document's, <unit/> (or <unit></unit>) none, any
+ * other its text as written; an empty forms/unit is no document unit. */
+static void test_unit_reading(void **state)
+{
+    (void)state;
+    static const char with_doc_unit[] =
+        "<forms xmlns='" NS "'><attachment>附件 2</attachment><unit>单位：万元</unit>"
+        "<project><name>a</name></project>"
+        "<project><unit/><name>b</name></project>"
+        "<project><unit></unit><name>c</name></project>"
+        "<project><unit>单位：元</unit><name>d</name></project>"
+        "<project><unit> </unit><name>e</name></project>"
+        "<project><unit>单位&#xFF1A;<![CDATA[万元]]></unit><name>f</name></project>"
+        "<project><name>g</name></project>"
+        "</forms>";
+    static const char *const units1[] = {"单位：万元", NULL, NULL, "单位：元", " ",
+                                         "单位：万元", "单位：万元"};
+    fc_options lax = fc_test_options();
+    lax.no_validate = true;
+    assert_units(with_doc_unit, sizeof with_doc_unit - 1, "doc-unit.xml", NULL, units1, 7);
+    assert_units(with_doc_unit, sizeof with_doc_unit - 1, "doc-unit.xml", &lax, units1, 7);
+
+    static const char without[] =
+        "<forms xmlns='" NS "'>"
+        "<project><name>a</name></project>"
+        "<project><unit/><name>b</name></project>"
+        "<project><unit>单位：元</unit><name>c</name></project>"
+        "<project><name>d</name></project>"
+        "</forms>";
+    static const char *const units2[] = {NULL, NULL, "单位：元", NULL};
+    assert_units(without, sizeof without - 1, "no-doc-unit.xml", NULL, units2, 4);
+
+    static const char empty_doc_unit[] =
+        "<forms xmlns='" NS "'><unit/>"
+        "<project><name>a</name></project>"
+        "<project><unit>单位：元</unit><name>b</name></project>"
+        "</forms>";
+    static const char *const units3[] = {NULL, "单位：元"};
+    assert_units(empty_doc_unit, sizeof empty_doc_unit - 1, "empty-doc-unit.xml", NULL, units3, 2);
+
+    /* The document's unit comes after the attachment and before the
+     * projects: the schema says so, and without it the reader. */
+    static const char late[] =
+        "<forms xmlns='" NS "'>\n<project><name>a</name></project>\n<unit>单位：元</unit>\n"
+        "</forms>";
+    fc_error err;
+    assert_int_equal(read_fails(late, sizeof late - 1, "late.xml", NULL, &err), FC_ERR_INPUT);
+    assert_string_equal(err.location, "late.xml:3");
+    assert_contains(err.message, "unit");
+    assert_int_equal(read_fails(late, sizeof late - 1, "late.xml", &lax, &err), FC_ERR_INPUT);
+    assert_string_equal(err.location, "late.xml:3");
+    assert_contains(err.message, "<unit> must come before the projects");
+    static const char swapped[] =
+        "<forms xmlns='" NS "'>\n<unit>单位：元</unit>\n<attachment>附件 2</attachment>\n"
+        "<project><name>a</name></project></forms>";
+    assert_int_equal(read_fails(swapped, sizeof swapped - 1, "swapped.xml", NULL, &err),
+                     FC_ERR_INPUT);
+    assert_string_equal(err.location, "swapped.xml:3");
+    assert_contains(err.message, "attachment");
+    /* An attribute on either unit element is refused, as before. */
+    static const char attr[] =
+        "<forms xmlns='" NS "'>\n<unit none='1'/>\n<project><name>a</name></project></forms>";
+    assert_int_equal(read_fails(attr, sizeof attr - 1, "attr.xml", &lax, &err), FC_ERR_INPUT);
+    assert_contains(err.message, "unknown attribute \"none\" on <unit>");
+}
+
+/* A document written before forms/unit existed (every project with its own
+ * <unit>, the document none) is still valid, reads to the seed's forms, and
+ * is written again in today's form. */
+static void test_unit_before_revision(void **state)
+{
+    (void)state;
+    size_t old_len, golden_len, text_len, canon_len, xml_len, back_len;
+    char *old = fixture("fixtures/xml/seed-project-units.xml", &old_len);
+    char *golden = fixture("fixtures/xml/seed.xml", &golden_len);
+    char *text = fixture("fixtures/seed.txt", &text_len);
+    assert_schema_valid(old, old_len, "before-revision");
+    assert_non_null(strstr(old, "\n    <unit>单位：万元</unit>"));
+    assert_null(strstr(old, "\n  <unit>"));
+    fc_doc *seed = NULL, *doc = NULL;
+    fc_error err;
+    assert_int_equal(fc_test_read_doc("text", text, text_len, "seed.txt", NULL, &seed, &err),
+                     FC_OK);
+    assert_int_equal(fc_test_read_doc("xml", old, old_len, "old.xml", NULL, &doc, &err), FC_OK);
+    assert_int_equal(doc->form_count, seed->form_count);
+    assert_string_equal(doc->attachment, seed->attachment);
+    for (size_t i = 0; i < seed->form_count; i++)
+        assert_true(fc_form_equal(doc->forms[i], seed->forms[i]));
+    char *canon = canonical_seed(&canon_len);
+    char *back = convert_ok("xml", "text", old, old_len, "old.xml", NULL, &back_len);
+    assert_same_bytes(back, back_len, canon, canon_len, "before-revision-text");
+    char *xml = convert_ok("xml", "xml", old, old_len, "old.xml", NULL, &xml_len);
+    assert_same_bytes(xml, xml_len, golden, golden_len, "before-revision-xml");
+    free(xml);
+    free(back);
+    free(canon);
+    fc_doc_free(doc);
+    fc_doc_free(seed);
+    free(text);
+    free(golden);
+    free(old);
 }
 
 /* ---- XML from other tools ------------------------------------------------ */
@@ -994,6 +1241,10 @@ int main(void)
         cmocka_unit_test(test_seed_round_trips),
         cmocka_unit_test(test_seed_model),
         cmocka_unit_test(test_variant_round_trips),
+        cmocka_unit_test(test_text_fixtures_round_trip),
+        cmocka_unit_test(test_unit_goldens),
+        cmocka_unit_test(test_unit_reading),
+        cmocka_unit_test(test_unit_before_revision),
         cmocka_unit_test(test_other_tool),
         cmocka_unit_test(test_default_layout),
         cmocka_unit_test(test_layout_hints),

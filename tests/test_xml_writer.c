@@ -9,7 +9,9 @@
  *     refused wherever it stands, with the form's location, and nothing is
  *     written; a writer that failed stays failed;
  *   - output far larger than the writer's buffer comes out whole;
- *   - empty containers are written as libxml2 writes them.
+ *   - empty containers are written as libxml2 writes them;
+ *   - the document's unit line is the first form's, and a project carries
+ *     its own only where it differs (<unit/> for none).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -457,6 +459,142 @@ static void test_empty_elements(void **state)
     fc_doc_free(doc);
 }
 
+/* ---- unit lines -------------------------------------------------------------- */
+
+/* A document of `count` forms, one project name each, whose unit lines are
+ * `units` (NULL: none). The forms' origins are made.txt:LINE:1 with LINE
+ * the form's number. */
+static fc_doc *unit_doc(const char *const *units, size_t count)
+{
+    const fc_template *tpl = fc_test_template();
+    const char *label = fc_template_label(tpl, FC_FIELD_NAME);
+    fc_doc *doc = fc_doc_new();
+    assert_non_null(doc);
+    for (size_t i = 0; i < count; i++) {
+        fc_form *f = fc_form_new();
+        assert_non_null(f);
+        snprintf(f->origin, sizeof f->origin, "made.txt:%zu:1", i + 1);
+        if (units[i])
+            assert_int_equal(fc_form_set_unit(f, units[i], strlen(units[i])), FC_OK);
+        assert_int_equal(fc_form_add_field(f, FC_FIELD_NAME, label, strlen(label), "项目",
+                                           strlen("项目"), false), FC_OK);
+        assert_int_equal(fc_doc_add_form(doc, f), FC_OK);
+    }
+    return doc;
+}
+
+/* The unit element of the project that starts at `project` ("" when it
+ * has none), malloc'd. */
+static char *project_unit(const char *project)
+{
+    const char *end = strstr(project, "\n  </project>");
+    const char *unit = strstr(project, "\n    <unit");
+    assert_non_null(end);
+    if (!unit || unit > end)
+        return copy_n("", 0);
+    unit += 5;
+    return copy_n(unit, (size_t)(strchr(unit, '\n') - unit));
+}
+
+/* The document's unit line is the first form's; a project says <unit> only
+ * where its form differs: its text for another line, <unit/> for none. An
+ * empty unit line (which only a program can make) is written as none. The
+ * XML reads back to every form's unit line. */
+static void test_unit_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *units[5];       /* the forms' unit lines (NULL: none) */
+        size_t count;               /* number of forms */
+        const char *head;           /* forms/unit as written, "" when absent */
+        const char *projects[5];    /* each project's unit element, "" when absent */
+        const char *back[5];        /* the unit lines read back */
+    } cases[] = {
+        {{"单位：万元", "单位：元", NULL, "单位：万元", ""}, 5,
+         "<unit>单位：万元</unit>",
+         {"", "<unit>单位：元</unit>", "<unit/>", "", "<unit/>"},
+         {"单位：万元", "单位：元", NULL, "单位：万元", NULL}},
+        {{NULL, "a&<b>\"", NULL, "a&<b>\""}, 4,
+         "",
+         {"", "<unit>a&amp;&lt;b&gt;&quot;</unit>", "", "<unit>a&amp;&lt;b&gt;&quot;</unit>"},
+         {NULL, "a&<b>\"", NULL, "a&<b>\""}},
+        {{"", "单位：元"}, 2, "", {"", "<unit>单位：元</unit>"}, {NULL, "单位：元"}},
+        {{"单位：万元"}, 1, "<unit>单位：万元</unit>", {""}, {"单位：万元"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fc_doc *doc = unit_doc(cases[i].units, cases[i].count);
+        char *xml;
+        size_t len;
+        fc_error err;
+        assert_int_equal(write_doc(doc, &xml, &len, &err), FC_OK);
+        const char *root = strstr(xml, "<forms xmlns=\"urn:formconv:budget-target-forms:1\">");
+        const char *first = strstr(xml, "\n  <project>");
+        assert_non_null(root);
+        assert_non_null(first);
+        char *head = copy_n(root, (size_t)(first - root));
+        char *want = concat("<forms xmlns=\"urn:formconv:budget-target-forms:1\">",
+                            cases[i].head[0] ? "\n  " : "");
+        char *want_head = concat(want, cases[i].head);
+        assert_string_equal(head, want_head);
+        size_t k = 0;
+        for (const char *p = first; p; p = strstr(p + 1, "\n  <project>"), k++) {
+            assert_true(k < cases[i].count);
+            char *unit = project_unit(p);
+            if (strcmp(unit, cases[i].projects[k]) != 0)
+                fail_msg("case %zu, project %zu: unit element \"%s\", not \"%s\"", i, k + 1,
+                         unit, cases[i].projects[k]);
+            free(unit);
+        }
+        assert_int_equal(k, cases[i].count);
+        fc_doc *back = NULL;
+        assert_int_equal(fc_test_read_doc("xml", xml, len, "units.xml", NULL, &back, &err), FC_OK);
+        assert_int_equal(back->form_count, cases[i].count);
+        for (k = 0; k < cases[i].count; k++) {
+            const char *got = back->forms[k]->unit;
+            const char *expected = cases[i].back[k];
+            if (expected ? !got || strcmp(got, expected) != 0 : got != NULL)
+                fail_msg("case %zu, form %zu reads back with unit \"%s\"", i, k + 1,
+                         got ? got : "(none)");
+        }
+        /* Written again, the same bytes. */
+        char *again;
+        size_t again_len;
+        assert_int_equal(write_doc(back, &again, &again_len, &err), FC_OK);
+        assert_int_equal(again_len, len);
+        assert_memory_equal(again, xml, len);
+        free(again);
+        fc_doc_free(back);
+        free(want_head);
+        free(want);
+        free(head);
+        free(xml);
+        fc_doc_free(doc);
+    }
+}
+
+/* Text XML cannot carry in the unit line of a later form (written in its
+ * project) or of the first form (written as the document's) fails at that
+ * form, and nothing is written. */
+static void test_unit_bad_text(void **state)
+{
+    (void)state;
+    static const char *const later[] = {"单位：万元", "单位\x07"};
+    static const char *const first[] = {"单位\x07", "单位：万元"};
+    const char *const *docs[] = {later, first};
+    const char *where[] = {"made.txt:2:1", "made.txt:1:1"};
+    for (size_t i = 0; i < 2; i++) {
+        fc_doc *doc = unit_doc(docs[i], 2);
+        char *xml;
+        size_t len;
+        fc_error err;
+        assert_int_equal(write_doc(doc, &xml, &len, &err), FC_ERR_INPUT);
+        assert_null(xml);
+        assert_string_equal(err.location, where[i]);
+        assert_non_null(strstr(err.message, "U+0007"));
+        fc_doc_free(doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +604,8 @@ int main(void)
         cmocka_unit_test(test_failure_stays),
         cmocka_unit_test(test_many_forms),
         cmocka_unit_test(test_empty_elements),
+        cmocka_unit_test(test_unit_lines),
+        cmocka_unit_test(test_unit_bad_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
