@@ -475,7 +475,10 @@ static int cmd_validate(int argc, char **argv)
         if (!st && problems == 0) {
             check_sink sink = {{check_begin, check_form, check_end, check_destroy, NULL}, tpl,
                                0, 0};
-            st = reader->read(in, &args.opts, &sink.base, &err);
+            /* The format's own check has just passed: do not repeat it. */
+            fc_options read_opts = args.opts;
+            read_opts.no_validate = reader->validate != NULL;
+            st = reader->read(in, &read_opts, &sink.base, &err);
             problems += sink.problems;
         }
         if (st) {
