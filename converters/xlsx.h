@@ -94,7 +94,9 @@ typedef struct fc_xlsx_package_job {
  * `</sheetData>` (only the end of their deflate stream is compressed
  * again). The same inputs give the same bytes. Returns FC_OK, or
  * FC_ERR_OUTPUT (a damaged package, a write error, with `err` located at
- * job->name), FC_ERR_NOMEM or FC_ERR_INTERNAL. On failure the target holds
+ * job->name), FC_ERR_NOMEM or FC_ERR_INTERNAL (a sheet with ranges to add
+ * that has, after `</sheetData>`, an element the schema puts before
+ * <mergeCells>, or <mergeCells> itself). On failure the target holds
  * garbage and must be discarded. */
 fc_status fc_xlsx_finish_package(const fc_xlsx_package_job *job, fc_error *err);
 

@@ -107,7 +107,6 @@ typedef struct package_pass {
     fc_error *err;                  /* where a failure is described */
     unzFile unz;                    /* the package read */
     zipFile zip;                    /* the package written, or NULL when only checking */
-    bool zip_entry_open;            /* an entry of `zip` is open */
     char name[256];                 /* name of the current entry */
     unz_file_info64 info;           /* its directory record */
     unsigned char *raw;             /* compressed bytes read (PKG_CHUNK) */
@@ -345,7 +344,6 @@ static fc_status open_out_entry(package_pass *pp, uint64_t bound)
         return rc == ZIP_ERRNO ? write_failed(pp, errno)
                                : fail(pp, FC_ERR_INTERNAL, "cannot add %s to the workbook (%d)",
                                       pp->name, rc);
-    pp->zip_entry_open = true;
     return FC_OK;
 }
 
@@ -371,7 +369,6 @@ static fc_status close_out_entry(package_pass *pp, uint64_t size, uLong crc)
 {
     if (!pp->zip)
         return FC_OK;
-    pp->zip_entry_open = false;
     errno = 0;
     int rc = zipCloseFileInZipRaw64(pp->zip, size, crc);
     if (rc != ZIP_OK)
@@ -570,6 +567,24 @@ static fc_status deflate_ranges(package_pass *pp, const fc_xlsx_sheet_info *shee
     return FC_OK;
 }
 
+/* True when the `len` bytes at `p`, what follows `</sheetData>` in a sheet,
+ * begin with an element that may not follow <mergeCells> (CT_Worksheet puts
+ * these between sheetData and mergeCells) or with a <mergeCells> of its
+ * own. libxlsxwriter writes none of them for the writer's sheets. */
+static bool follows_badly(const char *p, size_t len)
+{
+    static const char *const before[] = {
+        "<sheetCalcPr", "<sheetProtection", "<protectedRanges", "<scenarios", "<autoFilter",
+        "<sortState", "<dataConsolidate", "<customSheetViews", "<mergeCells"};
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        size_t n = strlen(before[i]);
+        if (len > n && memcmp(p, before[i], n) == 0 &&
+            (p[n] == ' ' || p[n] == '>' || p[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 /* Continues the sheet's deflate stream from the splice point `cut`: a new
  * raw deflate primed with the point's bits and given the DEFLATE_WINDOW
  * bytes before it, compressing the kept bytes up to and with the
@@ -578,6 +593,13 @@ static fc_status deflate_ranges(package_pass *pp, const fc_xlsx_sheet_info *shee
 static fc_status finish_splice(package_pass *pp, const splice_point *cut, uint64_t data_end,
                                uint64_t out_total, const fc_xlsx_sheet_info *sheet)
 {
+    size_t at_end = (size_t)(data_end + SHEET_DATA_END_LEN - pp->kept_base);
+    size_t last = (size_t)(out_total - pp->kept_base);
+    if (follows_badly(pp->kept.data + at_end, last - at_end))
+        return fail(pp, FC_ERR_INTERNAL,
+                    "cannot add merged ranges to %s: an element that belongs before them "
+                    "follows </sheetData>",
+                    pp->name);
     z_stream *z = &pp->deflater;
     if (deflateReset(z) != Z_OK)
         return fail(pp, FC_ERR_INTERNAL, "deflateReset failed");
@@ -591,8 +613,6 @@ static fc_status finish_splice(package_pass *pp, const splice_point *cut, uint64
         return fail(pp, FC_ERR_INTERNAL, "deflatePrime failed");
     uLong crc = cut->crc;
     uint64_t size = cut->out_bytes;
-    size_t at_end = (size_t)(data_end + SHEET_DATA_END_LEN - pp->kept_base);
-    size_t last = (size_t)(out_total - pp->kept_base);
     crc = crc_more(crc, kept + at_cut, at_end - at_cut);
     size += at_end - at_cut;
     fc_status st = deflate_out(pp, kept + at_cut, at_end - at_cut, Z_NO_FLUSH);
@@ -659,11 +679,13 @@ static fc_status splice_sheet(package_pass *pp, part_check *check,
                 break;
             }
             /* A boundary after a block that is not the last, with the
-             * bits left in the buffer fewer than a byte, and all of
-             * `</sheetData>` still ahead: the point moves here. */
+             * bits left in the buffer fewer than a byte (and the byte they
+             * come from at hand), and all of `</sheetData>` still ahead:
+             * the point moves here. */
             int unused = z->data_type & 63;
             if ((z->data_type & 128) && !(z->data_type & 64) && unused < 8 &&
-                check->data_end == UINT64_MAX && !ends_in_data_end(pp, out_total))
+                (unused == 0 || pp->held.len > 0) && check->data_end == UINT64_MAX &&
+                !ends_in_data_end(pp, out_total))
                 st = advance_point(pp, &cut, in_total, unused, out_total);
         }
     }
@@ -695,6 +717,7 @@ static fc_status pass_entry(package_pass *pp, bool *seen)
     int method = 0, level = 0;
     if (unzGetCurrentFileInfo64(pp->unz, &pp->info, pp->name, sizeof pp->name, NULL, 0, NULL,
                                 0) != UNZ_OK ||
+        pp->info.size_filename >= sizeof pp->name ||
         unzOpenCurrentFile2(pp->unz, &method, &level, 1) != UNZ_OK)
         return fail(pp, FC_ERR_OUTPUT, "the workbook written is damaged (is the disk full?)");
     if (method != Z_DEFLATED || (pp->info.flag & 1)) {

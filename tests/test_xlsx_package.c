@@ -9,7 +9,13 @@
  * CRCs checked), keep the compressed bytes before the last usable boundary
  * as they were, and be the same bytes when made twice. Broken packages
  * (missing sheet or rows, a cut part, a bad CRC, not a zip, an unwritable
- * target) fail with the output-failure status.
+ * target) fail with the output-failure status; a sheet with an element
+ * that the schema puts before <mergeCells> after its `</sheetData>` is
+ * refused rather than finished in the wrong order.
+ *
+ * Then through the writer: more ranges on one sheet than libxlsxwriter can
+ * count, each one in place and kept by LibreOffice, and the stacked
+ * layout's memory, flat in the number of forms.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -22,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <unzip.h>
@@ -29,6 +36,8 @@
 #include <zlib.h>
 
 #include "../converters/xlsx.h"
+#include "fc_io.h"
+#include "fc_registry.h"
 #include "fc_textcodec.h"
 #include "support.h"
 
@@ -429,11 +438,12 @@ static void test_range_counts(void **state)
     check_splice(400, 6, Z_BLOCK, cuts, 1, -1, 0);
 }
 
-/* A package with one sheet (`rows` rows, its content `sheet`) and the
- * checks it fails with `infos` (`count` sheets): the status and a piece of
- * the message. */
-static void expect_broken(const char *sheet, size_t len, uLong crc, const fc_xlsx_sheet_info *infos,
-                          size_t count, const char *message)
+/* Makes a package whose one sheet holds the `len` bytes at `sheet` (its
+ * CRC recorded as `crc`) and asserts that the pass, with `infos` (`count`
+ * sheets) and three ranges, fails with the output-failure status and
+ * `message` in the message, both when finishing and when only checking. */
+static void expect_broken(const char *sheet, size_t len, uLong crc,
+                          const fc_xlsx_sheet_info *infos, size_t count, const char *message)
 {
     paths p = new_paths();
     entry e = {"xl/worksheets/sheet1.xml", sheet, len,
@@ -473,6 +483,31 @@ static void test_broken_packages(void **state)
     /* Cut short after its rows: no `</sheetData>`, no closing tag. */
     expect_broken(sheet, data_end, crc32(0L, (const unsigned char *)sheet, (uInt)data_end), &one,
                   1, "ends early");
+    /* Elements the ranges would have to go after (or ranges already there):
+     * refused rather than written in an order the schema forbids. */
+    const char *first[] = {"<autoFilter ref=\"A1:D1\"/>", "<sheetProtection sheet=\"1\"/>",
+                           "<mergeCells count=\"1\"><mergeCell ref=\"A1:D1\"/></mergeCells>"};
+    for (size_t i = 0; i < 3; i++) {
+        fc_buf odd = {0};
+        size_t after = data_end + strlen("</sheetData>");
+        fc_buf_append(&odd, sheet, after);
+        fc_buf_append(&odd, first[i], strlen(first[i]));
+        fc_buf_append(&odd, sheet + after, len - after);
+        paths q = new_paths();
+        entry e = {"xl/worksheets/sheet1.xml", odd.data, odd.len,
+                   deflate_with_cuts(odd.data, odd.len, 6, Z_BLOCK, NULL, 0),
+                   crc32(0L, (const unsigned char *)odd.data, (uInt)odd.len)};
+        write_package(q.package, &e, 1);
+        FILE *spill = make_ranges(3);
+        fc_error err;
+        assert_int_equal(finish(&q, NULL, &one, 1, spill, &err), FC_OK); /* a good part */
+        assert_int_equal(finish(&q, q.target, &one, 1, spill, &err), FC_ERR_INTERNAL);
+        assert_non_null(strstr(err.message, "an element that belongs before them"));
+        fclose(spill);
+        free(e.packed.data);
+        fc_buf_free(&odd);
+        fc_test_rmtree(q.dir);
+    }
     /* Not a zip at all. */
     paths p = new_paths();
     assert_true(fc_test_write_file(p.package, sheet, len));
@@ -495,6 +530,235 @@ static void test_broken_packages(void **state)
     free(sheet);
 }
 
+/* ---- Through the writer ------------------------------------------------ */
+
+/* The seed as a document. */
+static fc_doc *seed_doc(void)
+{
+    size_t len;
+    char *text = fc_test_read_file(fc_test_path("fixtures/seed.txt"), &len);
+    assert_non_null(text);
+    fc_doc *doc = NULL;
+    fc_error err;
+    fc_error_clear(&err);
+    assert_int_equal(fc_test_read_doc("text", text, len, "seed.txt", NULL, &doc, &err), FC_OK);
+    free(text);
+    return doc;
+}
+
+/* Writes `doc` as a stacked XLSX workbook to `path`. Returns the status;
+ * `err` receives the error. */
+static fc_status write_doc(const fc_doc *doc, const char *path, fc_error *err)
+{
+    fc_options opts = fc_test_options();
+    fc_output *out = NULL;
+    fc_sink *sink = NULL;
+    fc_status st = fc_output_open(path, &out, err);
+    if (!st)
+        st = fc_converter_by_name("xlsx")->open_writer(out, &opts, &sink, err);
+    if (!st)
+        st = fc_sink_run_doc(sink, doc, err);
+    if (!st)
+        st = fc_output_commit(out, err);
+    if (sink)
+        sink->destroy(sink);
+    fc_output_free(out);
+    return st;
+}
+
+/* Runs LibreOffice headless to convert `path` with `filter` into `outdir`
+ * (its profile goes there too). */
+static void soffice_convert(const char *path, const char *filter, const char *outdir)
+{
+    char profile[4400];
+    snprintf(profile, sizeof profile, "-env:UserInstallation=file://%s/profile", outdir);
+    const char *argv[] = {"/usr/bin/soffice", "--headless", "--norestore", profile,
+                          "--convert-to", filter, "--outdir", outdir, path, NULL};
+    char *out = NULL, *errs = NULL;
+    int status = fc_test_run(argv, NULL, &out, &errs);
+    if (status != 0)
+        fprintf(stderr, "soffice: %s%s\n", out ? out : "", errs ? errs : "");
+    assert_int_equal(status, 0);
+    free(out);
+    free(errs);
+}
+
+/* qsort comparison of C strings. */
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The refs of the <mergeCell> elements in the sheet XML `xml`, in order
+ * (malloc'd strings in a malloc'd array); *count receives how many and
+ * *declared the count attribute of <mergeCells> (0 when absent). */
+static char **merge_refs(const char *xml, size_t *count, unsigned long *declared)
+{
+    *count = 0;
+    *declared = 0;
+    const char *list = strstr(xml, "<mergeCells count=\"");
+    if (list)
+        *declared = strtoul(list + strlen("<mergeCells count=\""), NULL, 10);
+    size_t cap = 1024;
+    char **refs = malloc(cap * sizeof *refs);
+    assert_non_null(refs);
+    for (const char *p = strstr(xml, "<mergeCell ref=\""); p;
+         p = strstr(p, "<mergeCell ref=\"")) {
+        p += strlen("<mergeCell ref=\"");
+        size_t n = strcspn(p, "\"");
+        if (*count == cap) {
+            cap *= 2;
+            char **bigger = realloc(refs, cap * sizeof *refs);
+            assert_non_null(bigger);
+            refs = bigger;
+        }
+        refs[(*count)++] = strndup(p, n);
+        p += n;
+    }
+    return refs;
+}
+
+/* Frees what merge_refs returned. */
+static void free_refs(char **refs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(refs[i]);
+    free(refs);
+}
+
+/* More merged ranges on one sheet than libxlsxwriter can count (it keeps
+ * the count in 16 bits and wrote count="68" for 65,604): the writer adds
+ * them itself, each one, with the exact count, right after </sheetData>;
+ * LibreOffice reads them all (and saves the same count again). */
+static void test_many_merged_ranges(void **state)
+{
+    (void)state;
+    fc_doc *seed = seed_doc();
+    fc_doc *doc = fc_doc_new();
+    assert_int_equal(fc_doc_set_attachment(doc, "附件 2", strlen("附件 2")), FC_OK);
+    fc_form *form = fc_form_new();
+    assert_int_equal(fc_form_copy(form, seed->forms[0]), FC_OK);
+    form->indicator_count = 0;
+    /* Each group: a first- and a second-level cell merged over two rows. */
+    const size_t groups = 32800;
+    for (size_t g = 0; g < groups; g++) {
+        char level1[32], level2[32];
+        snprintf(level1, sizeof level1, "%zu-产出指标", g + 1);
+        snprintf(level2, sizeof level2, "%zu1-数量指标", g + 1);
+        assert_int_equal(fc_form_add_indicator(form, level1, level2, "人数", "22 人", NULL),
+                         FC_OK);
+        assert_int_equal(fc_form_add_indicator(form, level1, level2, "满意度", "90%", NULL),
+                         FC_OK);
+    }
+    assert_int_equal(fc_doc_add_form(doc, form), FC_OK);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", fc_test_tmpdir());
+    char path[4200];
+    snprintf(path, sizeof path, "%s/merges.xlsx", dir);
+    fc_error err;
+    fc_error_clear(&err);
+    assert_int_equal(write_doc(doc, path, &err), FC_OK);
+    size_t len;
+    char *sheet = read_entry(path, "xl/worksheets/sheet1.xml", false, &len);
+    assert_non_null(sheet);
+    /* Title, unit line, project name, goal, then two ranges a group from
+     * the indicator rows (the first at row 13). */
+    const size_t want = 4 + 2 * groups;
+    size_t count;
+    unsigned long declared;
+    char **refs = merge_refs(sheet, &count, &declared);
+    assert_int_equal(count, want);
+    assert_int_equal(declared, want);
+    const char *fixed[4] = {"A3:D3", "A5:D5", "B7:D7", "B11:D11"};
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(refs[i], fixed[i]);
+    for (size_t g = 0; g < groups; g++) {
+        char ref[32];
+        snprintf(ref, sizeof ref, "A%zu:A%zu", 13 + 2 * g, 14 + 2 * g);
+        assert_string_equal(refs[4 + 2 * g], ref);
+        snprintf(ref, sizeof ref, "B%zu:B%zu", 13 + 2 * g, 14 + 2 * g);
+        assert_string_equal(refs[5 + 2 * g], ref);
+    }
+    assert_non_null(strstr(sheet, "</row></sheetData><mergeCells count="));
+    assert_non_null(strstr(sheet, "\"/></mergeCells><printOptions "));
+    free(sheet);
+    /* LibreOffice opens it and keeps every range: saved again as XLSX (in
+     * a directory of its own), the same ranges and the same count. */
+    char lo_dir[4200];
+    snprintf(lo_dir, sizeof lo_dir, "%s/lo", dir);
+    assert_int_equal(mkdir(lo_dir, 0700), 0);
+    soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", lo_dir);
+    char resaved[4300];
+    snprintf(resaved, sizeof resaved, "%s/merges.xlsx", lo_dir);
+    sheet = read_entry(resaved, "xl/worksheets/sheet1.xml", false, &len);
+    assert_non_null(sheet);
+    size_t lo_count;
+    char **lo_refs = merge_refs(sheet, &lo_count, &declared);
+    assert_int_equal(lo_count, want);
+    assert_int_equal(declared, want);
+    qsort(refs, count, sizeof *refs, compare_strings);
+    qsort(lo_refs, lo_count, sizeof *lo_refs, compare_strings);
+    for (size_t i = 0; i < count; i++)
+        assert_string_equal(refs[i], lo_refs[i]);
+    free_refs(lo_refs, lo_count);
+    free_refs(refs, count);
+    free(sheet);
+    fc_test_rmtree(dir);
+    fc_doc_free(doc);
+    fc_doc_free(seed);
+}
+
+/* Converts a dump of the seed's forms repeated to `forms` forms (at least)
+ * into a stacked workbook in `dir` with the plain build, through the
+ * measure tool (native even when this test runs under valgrind); returns
+ * the peak resident set in KiB. */
+static long stacked_peak_kb(const char *dir, size_t forms)
+{
+    size_t len;
+    char *all = fc_test_read_file(fc_test_path("fixtures/seed.canonical.txt"), &len);
+    assert_non_null(all);
+    const char *body = strstr(all, "部门项目支出预算绩效目标表");
+    assert_non_null(body);
+    char dump[4200], xlsx[4200];
+    snprintf(dump, sizeof dump, "%s/many.txt", dir);
+    snprintf(xlsx, sizeof xlsx, "%s/many.xlsx", dir);
+    FILE *f = fopen(dump, "wb");
+    assert_non_null(f);
+    fputs("附件 2\n\n", f);
+    size_t body_len = len - (size_t)(body - all);
+    for (size_t done = 0; done < forms; done += 9) /* nine forms a copy */
+        assert_int_equal(fwrite(body, 1, body_len, f), body_len);
+    assert_int_equal(fclose(f), 0);
+    free(all);
+    const char *argv[] = {FC_MEASURE, "-o", "/dev/null", "--", FC_PLAIN_BINARY, "convert",
+                          dump, "-o", xlsx, NULL};
+    char *out = NULL;
+    assert_int_equal(fc_test_run(argv, NULL, &out, NULL), 0);
+    const char *rss = out ? strstr(out, "peak_rss_kb=") : NULL;
+    assert_non_null(rss);
+    long kb = strtol(rss + strlen("peak_rss_kb="), NULL, 10);
+    assert_non_null(strstr(out, "status=0"));
+    free(out);
+    unlink(dump);
+    unlink(xlsx);
+    return kb;
+}
+
+/* The stacked layout's memory does not grow with the number of forms:
+ * 20,000 forms (20 sheets, some 160,000 merged ranges, which libxlsxwriter
+ * alone would keep in about 5 MB) take at most 3 MB more than 1,000. */
+static void test_stacked_memory_is_flat(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", fc_test_tmpdir());
+    long small = stacked_peak_kb(dir, 1000);
+    long large = stacked_peak_kb(dir, 20000);
+    if (large >= 32 * 1024 || large > small + 3 * 1024)
+        fail_msg("peak RSS %ld KiB for 1,000 forms, %ld KiB for 20,000", small, large);
+    fc_test_rmtree(dir);
+}
+
 /* Runs every test; the exit status is the number of failures. */
 int main(void)
 {
@@ -509,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_long_sheet),
         cmocka_unit_test(test_range_counts),
         cmocka_unit_test(test_broken_packages),
+        cmocka_unit_test(test_many_merged_ranges),
+        cmocka_unit_test(test_stacked_memory_is_flat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1225,57 +1225,6 @@ static void test_stack_continues_on_new_sheet(void **state)
     fc_doc_free(seed);
 }
 
-/* Converts a dump of the seed's forms repeated to `forms` forms (at least)
- * into a stacked workbook in `dir` with the plain build, through the
- * measure tool (native even when this test runs under valgrind); returns
- * the peak resident set in KiB. */
-static long stacked_peak_kb(const char *dir, size_t forms)
-{
-    size_t len;
-    char *all = fc_test_read_file(fc_test_path("fixtures/seed.canonical.txt"), &len);
-    assert_non_null(all);
-    const char *body = strstr(all, "部门项目支出预算绩效目标表");
-    assert_non_null(body);
-    char dump[4200], xlsx[4200];
-    snprintf(dump, sizeof dump, "%s/many.txt", dir);
-    snprintf(xlsx, sizeof xlsx, "%s/many.xlsx", dir);
-    FILE *f = fopen(dump, "wb");
-    assert_non_null(f);
-    fputs("附件 2\n\n", f);
-    size_t body_len = len - (size_t)(body - all);
-    for (size_t done = 0; done < forms; done += 9) /* nine forms a copy */
-        assert_int_equal(fwrite(body, 1, body_len, f), body_len);
-    assert_int_equal(fclose(f), 0);
-    free(all);
-    const char *argv[] = {FC_MEASURE, "-o", "/dev/null", "--", FC_PLAIN_BINARY, "convert",
-                          dump, "-o", xlsx, NULL};
-    char *out = NULL;
-    assert_int_equal(fc_test_run(argv, NULL, &out, NULL), 0);
-    const char *rss = out ? strstr(out, "peak_rss_kb=") : NULL;
-    assert_non_null(rss);
-    long kb = strtol(rss + strlen("peak_rss_kb="), NULL, 10);
-    assert_non_null(strstr(out, "status=0"));
-    free(out);
-    unlink(dump);
-    unlink(xlsx);
-    return kb;
-}
-
-/* The stacked layout's memory does not grow with the number of forms:
- * 20,000 forms (20 sheets, some 160,000 merged ranges, which libxlsxwriter
- * alone would keep in about 5 MB) take at most 3 MB more than 1,000. */
-static void test_stacked_memory_is_flat(void **state)
-{
-    (void)state;
-    char *dir = new_dir();
-    long small = stacked_peak_kb(dir, 1000);
-    long large = stacked_peak_kb(dir, 20000);
-    if (large >= 32 * 1024 || large > small + 3 * 1024)
-        fail_msg("peak RSS %ld KiB for 1,000 forms, %ld KiB for 20,000", small, large);
-    remove_dir(dir);
-    free(dir);
-}
-
 /* ---- Real clients ------------------------------------------------------- */
 
 /* Runs LibreOffice headless to convert `path` with `filter` into `outdir`. */
@@ -1522,125 +1471,6 @@ static void test_openpyxl(void **state)
     }
 }
 
-/* The refs of the <mergeCell> elements in the sheet XML `xml`, in order
- * (malloc'd strings in a malloc'd array); *count receives how many and
- * *declared the count attribute of <mergeCells> (0 when absent). */
-static char **merge_refs(const char *xml, size_t *count, unsigned long *declared)
-{
-    *count = 0;
-    *declared = 0;
-    const char *list = strstr(xml, "<mergeCells count=\"");
-    if (list)
-        *declared = strtoul(list + strlen("<mergeCells count=\""), NULL, 10);
-    size_t cap = 1024;
-    char **refs = malloc(cap * sizeof *refs);
-    assert_non_null(refs);
-    for (const char *p = strstr(xml, "<mergeCell ref=\""); p;
-         p = strstr(p, "<mergeCell ref=\"")) {
-        p += strlen("<mergeCell ref=\"");
-        size_t n = strcspn(p, "\"");
-        if (*count == cap) {
-            cap *= 2;
-            refs = realloc(refs, cap * sizeof *refs);
-            assert_non_null(refs);
-        }
-        refs[(*count)++] = strndup(p, n);
-        p += n;
-    }
-    return refs;
-}
-
-/* Frees what merge_refs returned. */
-static void free_refs(char **refs, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free(refs[i]);
-    free(refs);
-}
-
-/* More merged ranges on one sheet than libxlsxwriter can count (it keeps
- * the count in 16 bits and wrote count="68" for 65,604): the writer adds
- * them itself, each one, with the exact count, right after </sheetData>;
- * LibreOffice reads them all (and saves the same count again). */
-static void test_many_merged_ranges(void **state)
-{
-    (void)state;
-    fc_doc *seed = seed_doc();
-    fc_doc *doc = fc_doc_new();
-    assert_int_equal(fc_doc_set_attachment(doc, "附件 2", strlen("附件 2")), FC_OK);
-    fc_form *form = fc_form_new();
-    assert_int_equal(fc_form_copy(form, seed->forms[0]), FC_OK);
-    form->indicator_count = 0;
-    /* Each group: a first- and a second-level cell merged over two rows. */
-    const size_t groups = 32800;
-    for (size_t g = 0; g < groups; g++) {
-        char level1[32], level2[32];
-        snprintf(level1, sizeof level1, "%zu-产出指标", g + 1);
-        snprintf(level2, sizeof level2, "%zu1-数量指标", g + 1);
-        assert_int_equal(fc_form_add_indicator(form, level1, level2, "人数", "22 人", NULL),
-                         FC_OK);
-        assert_int_equal(fc_form_add_indicator(form, level1, level2, "满意度", "90%", NULL),
-                         FC_OK);
-    }
-    assert_int_equal(fc_doc_add_form(doc, form), FC_OK);
-    char *dir = new_dir();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/merges.xlsx", dir);
-    fc_error err;
-    fc_error_clear(&err);
-    assert_int_equal(write_doc(doc, NULL, path, &err), FC_OK);
-    char *sheet = zip_part(path, "xl/worksheets/sheet1.xml", NULL);
-    assert_non_null(sheet);
-    /* Title, unit line, project name, goal, then two ranges a group from
-     * the indicator rows (the first at row 13). */
-    const size_t want = 4 + 2 * groups;
-    size_t count;
-    unsigned long declared;
-    char **refs = merge_refs(sheet, &count, &declared);
-    assert_int_equal(count, want);
-    assert_int_equal(declared, want);
-    const char *fixed[4] = {"A3:D3", "A5:D5", "B7:D7", "B11:D11"};
-    for (size_t i = 0; i < 4; i++)
-        assert_string_equal(refs[i], fixed[i]);
-    for (size_t g = 0; g < groups; g++) {
-        char ref[32];
-        snprintf(ref, sizeof ref, "A%zu:A%zu", 13 + 2 * g, 14 + 2 * g);
-        assert_string_equal(refs[4 + 2 * g], ref);
-        snprintf(ref, sizeof ref, "B%zu:B%zu", 13 + 2 * g, 14 + 2 * g);
-        assert_string_equal(refs[5 + 2 * g], ref);
-    }
-    assert_non_null(strstr(sheet, "</row></sheetData><mergeCells count="));
-    assert_non_null(strstr(sheet, "\"/></mergeCells><printOptions "));
-    free(sheet);
-    /* LibreOffice opens it and keeps every range: saved again as XLSX (in
-     * a directory of its own), the same ranges and the same count. */
-    char lo_dir[4200];
-    snprintf(lo_dir, sizeof lo_dir, "%s/lo", dir);
-    assert_int_equal(mkdir(lo_dir, 0700), 0);
-    soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", lo_dir);
-    char resaved[4300];
-    snprintf(resaved, sizeof resaved, "%s/merges.xlsx", lo_dir);
-    sheet = zip_part(resaved, "xl/worksheets/sheet1.xml", NULL);
-    assert_non_null(sheet);
-    size_t lo_count;
-    char **lo_refs = merge_refs(sheet, &lo_count, &declared);
-    assert_int_equal(lo_count, want);
-    assert_int_equal(declared, want);
-    qsort(refs, count, sizeof *refs, compare_strings);
-    qsort(lo_refs, lo_count, sizeof *lo_refs, compare_strings);
-    for (size_t i = 0; i < count; i++)
-        assert_string_equal(refs[i], lo_refs[i]);
-    free_refs(lo_refs, lo_count);
-    free_refs(refs, count);
-    free(sheet);
-    char cmd[4300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* LibreOffice's profile is in lo/ */
-    assert_int_equal(system(cmd), 0);
-    free(dir);
-    fc_doc_free(doc);
-    fc_doc_free(seed);
-}
-
 /* ---- Failures ----------------------------------------------------------- */
 
 /* The seed workbook as the golden file describes it, for comparing what a
@@ -1875,10 +1705,8 @@ int main(void)
         cmocka_unit_test(test_properties_and_reproducible),
         cmocka_unit_test(test_decimal_comma_locale),
         cmocka_unit_test(test_stack_continues_on_new_sheet),
-        cmocka_unit_test(test_stacked_memory_is_flat),
         cmocka_unit_test(test_libreoffice),
         cmocka_unit_test(test_openpyxl),
-        cmocka_unit_test(test_many_merged_ranges),
         cmocka_unit_test(test_unwritable_directory),
         cmocka_unit_test(test_file_size_limit),
         cmocka_unit_test(test_full_tmpfs),
