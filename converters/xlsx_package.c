@@ -470,10 +470,12 @@ static fc_status advance_point(package_pass *pp, splice_point *cut, uint64_t in_
     return FC_OK;
 }
 
-/* Compresses `n` bytes at `p` (with `flush`) into the open entry. */
+/* Compresses `n` bytes at `p` into the open entry; with `flush` Z_FINISH
+ * the stream is ended. */
 static fc_status deflate_out(package_pass *pp, const unsigned char *p, size_t n, int flush)
 {
     z_stream *z = &pp->deflater;
+    int r = Z_OK;
     do {
         bool last = n <= CALL_MAX;
         size_t part = last ? n : CALL_MAX;
@@ -483,7 +485,7 @@ static fc_status deflate_out(package_pass *pp, const unsigned char *p, size_t n,
         do {
             z->next_out = pp->packed;
             z->avail_out = (uInt)PKG_CHUNK;
-            int r = deflate(z, f);
+            r = deflate(z, f);
             if (r == Z_STREAM_ERROR)
                 return fail(pp, FC_ERR_INTERNAL, "deflate failed");
             fc_status st = write_out(pp, pp->packed, PKG_CHUNK - z->avail_out);
@@ -493,6 +495,8 @@ static fc_status deflate_out(package_pass *pp, const unsigned char *p, size_t n,
         p += part;
         n -= part;
     } while (n > 0);
+    if (flush == Z_FINISH && r != Z_STREAM_END)
+        return fail(pp, FC_ERR_INTERNAL, "deflate did not finish");
     return FC_OK;
 }
 
@@ -545,9 +549,8 @@ static fc_status deflate_ranges(package_pass *pp, const fc_xlsx_sheet_info *shee
                 return fail(pp, FC_ERR_INTERNAL, "a merged range kept for %s is invalid",
                             pp->name);
             char *out = pp->text.data + pp->text.len;
-            size_t n = 0;
             memcpy(out, "<mergeCell ref=\"", 16);
-            n = 16;
+            size_t n = 16;
             n += put_cell(out + n, m->first_row, m->first_col);
             out[n++] = ':';
             n += put_cell(out + n, m->last_row, m->last_col);
