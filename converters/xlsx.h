@@ -3,10 +3,11 @@
  *
  * The module's public face is the descriptor fc_xlsx_converter (xlsx.c).
  * This header joins its files: the writer (xlsx_writer.c, libxlsxwriter),
- * the reader (xlsx_reader.c), the safe zip layer it reads packages through
- * (xlsx_zip.c) and the number formats that turn stored numbers into the
- * text a spreadsheet displays (xlsx_numfmt.c). Nothing outside
- * converters/xlsx*.c and the tests includes it.
+ * the pass that checks and finishes the package the writer made
+ * (xlsx_package.c), the reader (xlsx_reader.c), the safe zip layer it
+ * reads packages through (xlsx_zip.c) and the number formats that turn
+ * stored numbers into the text a spreadsheet displays (xlsx_numfmt.c).
+ * Nothing outside converters/xlsx*.c and the tests includes it.
  */
 #ifndef FC_XLSX_H
 #define FC_XLSX_H
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "fc_converter.h"
 #include "fc_textcodec.h"
@@ -47,6 +49,56 @@ int fc_xlsx_sniff(const unsigned char *head, size_t len);
  * sink does not own `out` and never commits it. */
 fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **sink,
                               fc_error *err);
+
+/* ---- Finishing the written package (xlsx_package.c) ----------------- */
+
+/* A merged range as the writer records it in its spill file (fixed-size
+ * records, in the order the ranges were made): zero-based, inclusive. */
+typedef struct fc_xlsx_range {
+    uint32_t first_row;  /* its first row */
+    uint32_t last_row;   /* its last row */
+    uint32_t first_col;  /* its first column */
+    uint32_t last_col;   /* its last column */
+} fc_xlsx_range;
+
+/* What the writer knows of one worksheet it wrote. */
+typedef struct fc_xlsx_sheet_info {
+    uint32_t rows;         /* rows written: the last <row> must be r="rows" (0: none) */
+    uint64_t data_bytes;   /* row data streamed to libxlsxwriter's temporary file:
+                              the part must be at least this long */
+    uint64_t range_first;  /* index of its first record in the spill file */
+    uint64_t range_count;  /* its records there: the ranges to add (0: none) */
+} fc_xlsx_sheet_info;
+
+/* One pass over a package libxlsxwriter has written. */
+typedef struct fc_xlsx_package_job {
+    const char *package;              /* the zip libxlsxwriter wrote */
+    const char *target;               /* file the finished zip is written to (it is
+                                         truncated first), or NULL to check only */
+    FILE *ranges;                     /* the spill file of fc_xlsx_range records (read
+                                         with fseeko/fread), or NULL when there are none */
+    const fc_xlsx_sheet_info *sheets; /* xl/worksheets/sheet1.xml, sheet2.xml, ... */
+    size_t sheet_count;               /* number of sheets */
+    const char *name;                 /* the output's name: the location of errors */
+    const char *tmpdir;               /* directory of the temporary files, for messages */
+} fc_xlsx_package_job;
+
+/* Reads the package `job->package` once, entry by entry, and checks every
+ * part: it inflates to its declared size with its declared CRC, an XML part
+ * ends with its root's closing tag, every sheet of job->sheets is there
+ * with its last row and at least its streamed row data. This catches what
+ * libxlsxwriter 1.1.4 lets through when its temporary files fill the disk.
+ * With a target, the finished package is written there at the same time:
+ * every entry is copied as it is compressed, except the sheets that have
+ * ranges, which get `<mergeCells count="N">` with their ranges right after
+ * `</sheetData>` (only the end of their deflate stream is compressed
+ * again). The same inputs give the same bytes. Returns FC_OK, or
+ * FC_ERR_OUTPUT (a damaged package, a write error, with `err` located at
+ * job->name), FC_ERR_NOMEM or FC_ERR_INTERNAL (a sheet with ranges to add
+ * that has, after `</sheetData>`, an element the schema puts before
+ * <mergeCells>, or <mergeCells> itself). On failure the target holds
+ * garbage and must be discarded. */
+fc_status fc_xlsx_finish_package(const fc_xlsx_package_job *job, fc_error *err);
 
 /* ---- The safe zip layer (xlsx_zip.c) ------------------------------- */
 

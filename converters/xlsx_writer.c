@@ -18,10 +18,16 @@
  *            sheet) and 1,048,576 rows; past either the forms continue on a
  *            new sheet. Constant-memory mode streams each row to a temporary
  *            file when the next one starts and silently drops text written to
- *            a row already streamed, so rows go strictly in order and each
- *            merge is registered while its first row is being written: the
- *            range with no format, then the anchor cell with its format, then
- *            formatted blanks into the covered cells as their rows come.
+ *            a row already streamed, so rows go strictly in order: the anchor
+ *            cell of a merge with its format, then formatted blanks into the
+ *            covered cells as their rows come. libxlsxwriter would keep every
+ *            merged range in memory until the workbook is closed, so the
+ *            ranges are not given to it: each is appended to a spill file (an
+ *            unlinked temporary file), libxlsxwriter writes the workbook to a
+ *            temporary file of its own, and xlsx_package.c copies that into
+ *            the output with the ranges spliced into the sheets. Only the
+ *            ranges still open (reaching the next row) stay in memory, for
+ *            the overlap check and the row heights.
  *   sheets   one worksheet per form, named after the project. This mode keeps
  *            the cells in memory (constant-memory mode would hold a temporary
  *            file open per sheet, and hundreds of sheets exhaust the open-file
@@ -33,9 +39,10 @@
  * merges are checked for overlaps; numbers are formatted under the "C"
  * locale. libxlsxwriter reports I/O errors only when the workbook is closed
  * and, when its temporary files fill the disk, can even report success for a
- * workbook whose sheets were cut short, so after closing the workbook is
- * reopened and every part is inflated and checked (CRC, complete to its
- * closing tag, each sheet's last row present) before `end` succeeds.
+ * workbook whose sheets were cut short, so after closing every part of the
+ * package is inflated and checked (CRC, complete to its closing tag, each
+ * sheet's last row present; xlsx_package.c, in the same pass that adds the
+ * merged ranges of the stacked layout) before `end` succeeds.
  */
 #include "xlsx.h"
 
@@ -47,8 +54,8 @@
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
-#include <unzip.h>
 #include <xlsxwriter.h>
 
 #include "fc_layout.h"
@@ -79,13 +86,8 @@
  * same input gives the same bytes: 2000-01-01T00:00:00Z. */
 #define FIXED_CREATED ((time_t)946684800)
 
-/* Inflated bytes read at a time when checking the written workbook. */
-#define VERIFY_CHUNK (256 * 1024)
-/* Bytes kept from the previous chunk so a `<row r="1048576"` split across
- * chunks is still seen whole. */
-#define VERIFY_CARRY 32
-/* Bytes kept from the end of a part to check its closing tag. */
-#define VERIFY_TAIL 128
+/* Buffer of the spill file of merged ranges (stacked layout). */
+#define SPILL_BUFFER (64 * 1024)
 
 /* How a role's cells look (fonts come from the template). */
 typedef struct role_style {
@@ -119,11 +121,11 @@ typedef struct xlsx_merge {
     double need;         /* points its text still needs from the rows not yet sized */
 } xlsx_merge;
 
-/* What is remembered of every sheet written, to check the workbook. */
+/* What is remembered of every sheet written, to check and finish the
+ * workbook. */
 typedef struct xlsx_sheet {
-    lxw_worksheet *ws;   /* the worksheet (owned by the workbook until it closes) */
-    uint32_t rows;       /* rows written (its last row is rows - 1) */
-    uint64_t data_bytes; /* bytes of rows streamed to the temporary file before closing */
+    lxw_worksheet *ws;       /* the worksheet (owned by the workbook until it closes) */
+    fc_xlsx_sheet_info info; /* rows, streamed bytes and merged ranges in the spill file */
 } xlsx_sheet;
 
 /* A set of folded sheet names, for case-insensitive uniqueness. */
@@ -147,7 +149,15 @@ typedef struct xlsx_writer {
     char *attachment;               /* the document's attachment label (owned), or NULL */
     bool doc_started;               /* the attachment rows have been laid out */
     lxw_workbook *wb;               /* the workbook until it is closed or freed */
-    const char *path;               /* the staging file libxlsxwriter writes (owned by out) */
+    const char *path;               /* the output's staging file (owned by out): libxlsxwriter
+                                       writes it (sheets), or the finished package goes there
+                                       (stacked) */
+    char *package;                  /* stacked: the temporary file libxlsxwriter writes
+                                       (malloc'd path; the file is removed by end or
+                                       destroy), else NULL */
+    FILE *ranges;                   /* stacked: the spill file of merged ranges, one
+                                       fc_xlsx_range each (unlinked temporary), else NULL */
+    uint64_t range_count;           /* ranges written to it */
     lxw_format *formats[FC_ROLE_COUNT]; /* a format per role (owned by the workbook) */
     double line_factor;             /* row height per line as a multiple of the font size */
 
@@ -720,7 +730,7 @@ static fc_status finish_sheet(xlsx_writer *w, fc_error *err)
         if (e)
             return lxw_fail(w, err, e, "setting page breaks");
     }
-    w->sheets[w->sheet_count - 1].rows = w->row;
+    w->sheets[w->sheet_count - 1].info.rows = w->row;
     w->ws = NULL;
     return FC_OK;
 }
@@ -752,7 +762,8 @@ static fc_status start_sheet(xlsx_writer *w, const char *base, fc_error *err)
         return fail(w, err, FC_ERR_NOMEM, "out of memory");
     }
     set_page(w, ws);
-    w->sheets[w->sheet_count++] = (xlsx_sheet){.ws = ws};
+    w->sheets[w->sheet_count++] =
+        (xlsx_sheet){.ws = ws, .info = {.range_first = w->range_count}};
     w->ws = ws;
     w->row = 0;
     w->width = 0;
@@ -761,11 +772,13 @@ static fc_status start_sheet(xlsx_writer *w, const char *base, fc_error *err)
     return FC_OK;
 }
 
-/* True when a write to the sheet's temporary file has failed (constant
- * memory mode streams rows to it; libxlsxwriter does not check). */
-static bool sheet_stream_failed(const lxw_worksheet *ws)
+/* True when a write to the sheet's temporary file (constant memory mode
+ * streams rows to it; libxlsxwriter does not check) or to the spill file of
+ * merged ranges has failed. */
+static bool sheet_stream_failed(const xlsx_writer *w)
 {
-    return ws && ws->optimize_tmpfile && ferror(ws->optimize_tmpfile);
+    return (w->ws && w->ws->optimize_tmpfile && ferror(w->ws->optimize_tmpfile)) ||
+           (w->ranges && ferror(w->ranges));
 }
 
 /* ---- Rows ------------------------------------------------------------ */
@@ -788,8 +801,43 @@ static long merge_at(const xlsx_writer *w, uint32_t row, uint32_t col)
     return -1;
 }
 
-/* Registers the merge of `cell` (rowspan x colspan from `row`) after
- * checking it against the merges still open, and returns its slot. */
+/* Records the merged range of rows first_row..last_row and columns
+ * first_col..last_col of the current sheet. Stacked: appended to the spill
+ * file, and libxlsxwriter's <dimension> is widened to its last cell as
+ * worksheet_merge_range would have done. Sheets: registered with
+ * libxlsxwriter. */
+static fc_status record_range(xlsx_writer *w, uint32_t first_row, uint32_t last_row,
+                              uint32_t first_col, uint32_t last_col, fc_error *err)
+{
+    if (!w->ranges) {
+        /* No format: with one, libxlsxwriter would write blanks into the
+         * covered cells at once. */
+        lxw_error e = worksheet_merge_range(w->ws, first_row, (lxw_col_t)first_col, last_row,
+                                            (lxw_col_t)last_col, "", NULL);
+        return e ? lxw_fail(w, err, e, "merging cells") : FC_OK;
+    }
+    fc_xlsx_range range = {first_row, last_row, first_col, last_col};
+    errno = 0;
+    if (fwrite(&range, sizeof range, 1, w->ranges) != 1)
+        return fail(w, err, FC_ERR_OUTPUT, "cannot write temporary data in %s: %s",
+                    fc_output_tmpdir(w->out), errno ? strerror(errno) : "write error");
+    w->range_count++;
+    w->sheets[w->sheet_count - 1].info.range_count++;
+    lxw_worksheet *ws = w->ws;
+    if (last_row < ws->dim_rowmin)
+        ws->dim_rowmin = last_row;
+    if (last_row > ws->dim_rowmax)
+        ws->dim_rowmax = last_row;
+    if (last_col < ws->dim_colmin)
+        ws->dim_colmin = (lxw_col_t)last_col;
+    if (last_col > ws->dim_colmax)
+        ws->dim_colmax = (lxw_col_t)last_col;
+    return FC_OK;
+}
+
+/* Records the merge of `cell` (rowspan x colspan from `row`) after checking
+ * it against the merges still open (the only ones that can overlap it:
+ * merges come in row order), and keeps it among them. */
 static fc_status add_merge(xlsx_writer *w, const fc_cell *cell, uint32_t row, uint32_t rows,
                            uint32_t cols, double need, fc_error *err)
 {
@@ -815,12 +863,9 @@ static fc_status add_merge(xlsx_writer *w, const fc_cell *cell, uint32_t row, ui
         w->merges = bigger;
         w->merge_capacity = cap;
     }
-    /* No format: with one, libxlsxwriter would write blanks into the rows
-     * below at once and stream this row to disk before its anchor is set. */
-    lxw_error e = worksheet_merge_range(w->ws, row, (lxw_col_t)cell->col, last_row,
-                                        (lxw_col_t)last_col, "", NULL);
-    if (e)
-        return lxw_fail(w, err, e, "merging cells");
+    fc_status st = record_range(w, row, last_row, cell->col, last_col, err);
+    if (st)
+        return st;
     w->merges[w->merge_count++] = (xlsx_merge){
         .first_row = row, .last_row = last_row, .first_col = cell->col,
         .last_col = last_col, .role = cell_role(cell), .need = need};
@@ -1112,7 +1157,7 @@ static fc_status xlsx_form_locked(xlsx_writer *w, const fc_form *form, fc_error 
         st = fail(w, err, FC_ERR_NOMEM, "out of memory");
     if (!st)
         st = fc_layout_form(&w->layout, form, err);
-    if (!st && sheet_stream_failed(w->ws))
+    if (!st && sheet_stream_failed(w))
         st = fail(w, err, FC_ERR_OUTPUT,
                   "cannot write temporary data in %s (is the file system full?)",
                   fc_output_tmpdir(w->out));
@@ -1134,181 +1179,41 @@ static fc_status xlsx_form(fc_sink *self, const fc_form *form, fc_error *err)
     return st;
 }
 
-/* Root element name of an XML part whose first bytes are `p` (`len` of
- * them), into `name` (size bytes); false when it does not look like XML. */
-static bool root_name(const unsigned char *p, size_t len, char *name, size_t size)
+/* Checks every part of the package libxlsxwriter wrote and, in the stacked
+ * layout, writes the finished package (with the merged ranges) to the
+ * output's staging file; then removes libxlsxwriter's package. */
+static fc_status finish_package(xlsx_writer *w, fc_error *err)
 {
-    size_t i = 0;
-    for (;;) {
-        while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-            i++;
-        if (i + 1 >= len || p[i] != '<')
-            return false;
-        if (p[i + 1] != '?' && p[i + 1] != '!')
-            break;
-        const unsigned char *end = memchr(p + i, '>', len - i);
-        if (!end)
-            return false;
-        i = (size_t)(end - p) + 1;
+    fc_xlsx_sheet_info *infos = malloc((w->sheet_count ? w->sheet_count : 1) * sizeof *infos);
+    fc_status st = FC_OK;
+    if (!infos) {
+        st = fail(w, err, FC_ERR_NOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < w->sheet_count; i++)
+            infos[i] = w->sheets[i].info;
+        fc_xlsx_package_job job = {
+            .package = w->package ? w->package : w->path,
+            .target = w->package ? w->path : NULL,
+            .ranges = w->ranges,
+            .sheets = infos,
+            .sheet_count = w->sheet_count,
+            .name = fc_output_name(w->out),
+            .tmpdir = fc_output_tmpdir(w->out),
+        };
+        st = fc_xlsx_finish_package(&job, err);
+        free(infos);
     }
-    i++;
-    size_t n = 0;
-    while (i < len && n + 1 < size && p[i] != ' ' && p[i] != '>' && p[i] != '/' &&
-           p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-        name[n++] = (char)p[i++];
-    name[n] = '\0';
-    return n > 0 && i < len;
-}
-
-/* The number N of the last `<row r="N"` complete in `p` (`len` bytes), or 0. */
-static unsigned long last_row_in(const unsigned char *p, size_t len)
-{
-    static const char pattern[] = "<row r=\"";
-    const size_t plen = sizeof pattern - 1;
-    size_t end = len;
-    while (end > 0) {
-        size_t at = end - 1;
-        while (at > 0 && p[at] != '<')
-            at--;
-        if (p[at] != '<')
-            return 0;
-        end = at;
-        if (len - at < plen || memcmp(p + at, pattern, plen) != 0)
-            continue;
-        unsigned long n = 0;
-        size_t k = at + plen;
-        while (k < len && p[k] >= '0' && p[k] <= '9' && n < 100000000ul)
-            n = n * 10 + (unsigned long)(p[k++] - '0');
-        if (k < len && p[k] == '"')
-            return n;
+    if (w->package) {
+        unlink(w->package);
+        free(w->package);
+        w->package = NULL;
     }
-    return 0;
-}
-
-/* Appends the `n` bytes at `p` to the last VERIFY_TAIL bytes kept in `tail`. */
-static void tail_push(unsigned char *tail, size_t *tail_len, const unsigned char *p, size_t n)
-{
-    if (n >= VERIFY_TAIL) {
-        memcpy(tail, p + n - VERIFY_TAIL, VERIFY_TAIL);
-        *tail_len = VERIFY_TAIL;
-        return;
-    }
-    size_t keep = *tail_len < VERIFY_TAIL - n ? *tail_len : VERIFY_TAIL - n;
-    memmove(tail, tail + *tail_len - keep, keep);
-    memcpy(tail + keep, p, n);
-    *tail_len = keep + n;
-}
-
-/* Reopens the written workbook and checks every part: it inflates with a
- * good CRC to its declared size, an XML part ends with its root's closing
- * tag, and every sheet is there with its last row and at least the row data
- * streamed before closing. Catches what libxlsxwriter 1.1.4 lets through
- * when its temporary files fill the disk. */
-static fc_status verify_workbook(xlsx_writer *w, fc_error *err)
-{
-    unzFile zip = unzOpen64(w->path);
-    if (!zip)
-        return fail(w, err, FC_ERR_OUTPUT,
-                    "the workbook written is not a readable zip file (is the disk full?)");
-    unsigned char *buf = malloc(VERIFY_CARRY + VERIFY_CHUNK);
-    bool *seen = calloc(w->sheet_count ? w->sheet_count : 1, sizeof *seen);
-    fc_status st = (buf && seen) ? FC_OK : fail(w, err, FC_ERR_NOMEM, "out of memory");
-    int rc = st ? UNZ_OK : unzGoToFirstFile(zip);
-    while (!st && rc == UNZ_OK) {
-        unz_file_info64 info;
-        char name[256];
-        if (unzGetCurrentFileInfo64(zip, &info, name, sizeof name, NULL, 0, NULL, 0) != UNZ_OK ||
-            unzOpenCurrentFile(zip) != UNZ_OK) {
-            st = fail(w, err, FC_ERR_OUTPUT, "the workbook written is damaged (is the disk full?)");
-            break;
-        }
-        unsigned sheet_no = 0;
-        char tail_check;
-        bool is_sheet = sscanf(name, "xl/worksheets/sheet%u.xm%c", &sheet_no, &tail_check) == 2 &&
-                        tail_check == 'l' && sheet_no >= 1 && sheet_no <= w->sheet_count;
-        char root[64] = "";
-        bool xml = false;
-        unsigned char tail[VERIFY_TAIL];
-        size_t tail_len = 0, carry = 0;
-        uint64_t total = 0;
-        unsigned long last_row = 0;
-        for (;;) {
-            int n = unzReadCurrentFile(zip, buf + carry, VERIFY_CHUNK);
-            if (n < 0) {
-                st = fail(w, err, FC_ERR_OUTPUT, "part %s of the workbook written is damaged",
-                          name);
-                break;
-            }
-            if (n == 0)
-                break;
-            if (total == 0)
-                xml = root_name(buf, (size_t)n, root, sizeof root);
-            total += (uint64_t)n;
-            size_t window = carry + (size_t)n;
-            if (is_sheet) {
-                unsigned long found = last_row_in(buf, window);
-                if (found)
-                    last_row = found;
-            }
-            tail_push(tail, &tail_len, buf + carry, (size_t)n);
-            carry = window < VERIFY_CARRY ? window : VERIFY_CARRY;
-            memmove(buf, buf + window - carry, carry);
-        }
-        int closed = unzCloseCurrentFile(zip);
-        if (st)
-            break;
-        if (closed != UNZ_OK || total != info.uncompressed_size) {
-            st = fail(w, err, FC_ERR_OUTPUT, "part %s of the workbook written is damaged", name);
-            break;
-        }
-        if (xml) {
-            char closing[80];
-            int clen = snprintf(closing, sizeof closing, "</%s>", root);
-            size_t end = tail_len;
-            while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r' ||
-                               tail[end - 1] == ' ' || tail[end - 1] == '\t'))
-                end--;
-            if (end < (size_t)clen || memcmp(tail + end - clen, closing, (size_t)clen) != 0) {
-                st = fail(w, err, FC_ERR_OUTPUT,
-                          "part %s of the workbook written ends early: the file system of %s "
-                          "is probably full",
-                          name, fc_output_tmpdir(w->out));
-                break;
-            }
-        } else if (total == 0 || strstr(name, ".xml") || strstr(name, ".rels")) {
-            st = fail(w, err, FC_ERR_OUTPUT,
-                      "part %s of the workbook written is empty: the file system of %s is "
-                      "probably full",
-                      name, fc_output_tmpdir(w->out));
-            break;
-        }
-        if (is_sheet) {
-            const xlsx_sheet *s = &w->sheets[sheet_no - 1];
-            seen[sheet_no - 1] = true;
-            if ((s->rows > 0 && last_row != s->rows) || total < s->data_bytes) {
-                st = fail(w, err, FC_ERR_OUTPUT,
-                          "sheet %u of the workbook written is missing rows (has %lu of %lu): "
-                          "the file system of %s is probably full",
-                          sheet_no, last_row, (unsigned long)s->rows, fc_output_tmpdir(w->out));
-                break;
-            }
-        }
-        rc = unzGoToNextFile(zip);
-    }
-    if (!st && rc != UNZ_END_OF_LIST_OF_FILE)
-        st = fail(w, err, FC_ERR_OUTPUT, "the workbook written is damaged (is the disk full?)");
-    for (size_t i = 0; !st && i < w->sheet_count; i++)
-        if (!seen[i])
-            st = fail(w, err, FC_ERR_OUTPUT, "sheet %zu is missing from the workbook written",
-                      i + 1);
-    unzClose(zip);
-    free(buf);
-    free(seen);
     return st;
 }
 
 /* Finishes the last sheet, checks the temporary files, sets the document
- * properties, closes (writes) the workbook and checks what was written. */
+ * properties, closes (writes) the workbook, and checks and finishes what
+ * was written. */
 static fc_status xlsx_end_locked(xlsx_writer *w, fc_error *err)
 {
     fc_status st = FC_OK;
@@ -1328,7 +1233,13 @@ static fc_status xlsx_end_locked(xlsx_writer *w, fc_error *err)
             st = fail(w, err, FC_ERR_OUTPUT, "cannot write temporary data in %s: %s",
                       fc_output_tmpdir(w->out), errno ? strerror(errno) : "write error");
         off_t size = ftello(f);
-        w->sheets[i].data_bytes = size > 0 ? (uint64_t)size : 0;
+        w->sheets[i].info.data_bytes = size > 0 ? (uint64_t)size : 0;
+    }
+    if (!st && w->ranges) {
+        errno = 0;
+        if (fflush(w->ranges) != 0 || ferror(w->ranges))
+            st = fail(w, err, FC_ERR_OUTPUT, "cannot write temporary data in %s: %s",
+                      fc_output_tmpdir(w->out), errno ? strerror(errno) : "write error");
     }
     if (st)
         return st;
@@ -1355,7 +1266,7 @@ static fc_status xlsx_end_locked(xlsx_writer *w, fc_error *err)
                     "%s%s%s", fc_output_tmpdir(w->out), why, saved ? ": " : "",
                     saved ? strerror(saved) : "");
     }
-    return verify_workbook(w, err);
+    return finish_package(w, err);
 }
 
 /* fc_sink.end: writes the workbook to the staging file and checks it. */
@@ -1381,6 +1292,12 @@ static void xlsx_destroy(fc_sink *self)
         /* Never closed: drop everything without writing. */
         lxw_workbook_free(w->wb);
     }
+    if (w->package) {
+        unlink(w->package);
+        free(w->package);
+    }
+    if (w->ranges)
+        fclose(w->ranges);
     fc_layout_free(&w->layout);
     if (w->c_locale != (locale_t)0)
         freelocale(w->c_locale);
@@ -1394,6 +1311,48 @@ static void xlsx_destroy(fc_sink *self)
     free(w->subject);
     fc_buf_free(&w->text);
     free(w);
+}
+
+/* Stacked layout: creates the temporary file libxlsxwriter will write the
+ * package to and the spill file of merged ranges (unlinked at once), both in
+ * the output's temporary directory. */
+static fc_status open_temporaries(xlsx_writer *w, fc_error *err)
+{
+    const char *dir = fc_output_tmpdir(w->out);
+    size_t size = strlen(dir) + 32;
+    char *spill = malloc(size);
+    w->package = malloc(size);
+    if (!spill || !w->package) {
+        free(spill);
+        return fail(w, err, FC_ERR_NOMEM, "out of memory");
+    }
+    snprintf(w->package, size, "%s/.formconv-xlsx-XXXXXX", dir);
+    snprintf(spill, size, "%s/.formconv-merges-XXXXXX", dir);
+    int fd = mkstemp(w->package);
+    if (fd < 0) {
+        int e = errno;
+        free(w->package);
+        w->package = NULL;
+        free(spill);
+        return fail(w, err, FC_ERR_OUTPUT, "cannot create a temporary file in %s: %s", dir,
+                    strerror(e));
+    }
+    close(fd);
+    fd = mkstemp(spill);
+    int e = errno;
+    if (fd >= 0)
+        unlink(spill);
+    free(spill);
+    if (fd < 0)
+        return fail(w, err, FC_ERR_OUTPUT, "cannot create a temporary file in %s: %s", dir,
+                    strerror(e));
+    w->ranges = fdopen(fd, "w+b");
+    if (!w->ranges) {
+        close(fd);
+        return fail(w, err, FC_ERR_NOMEM, "out of memory");
+    }
+    setvbuf(w->ranges, NULL, _IOFBF, SPILL_BUFFER);
+    return FC_OK;
 }
 
 /* See xlsx.h. */
@@ -1429,13 +1388,15 @@ fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **
         if (!w->path)
             st = err && err->code ? err->code : FC_ERR_OUTPUT;
     }
+    if (!st && w->mode == FC_LAYOUT_STACKED)
+        st = open_temporaries(w, err);
     if (!st) {
         locale_t old = uselocale(w->c_locale);
         lxw_workbook_options options;
         memset(&options, 0, sizeof options);
         options.constant_memory = w->mode == FC_LAYOUT_STACKED ? LXW_TRUE : LXW_FALSE;
         options.tmpdir = (char *)fc_output_tmpdir(out);
-        w->wb = workbook_new_opt(w->path, &options);
+        w->wb = workbook_new_opt(w->package ? w->package : w->path, &options);
         if (!w->wb)
             st = fc_error_set(err, FC_ERR_NOMEM, fc_output_name(out), "out of memory");
         else
