@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fc_check.h"
@@ -527,6 +528,13 @@ int main(int argc, char **argv)
      * instead of killing us, so the staging file is removed as on any other
      * write error. */
     signal(SIGXFSZ, SIG_IGN);
+    /* libxlsxwriter keeps a temporary file open per worksheet until the
+     * workbook is closed: allow as many open files as the system lets us. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C");
     if (argc < 2) {
