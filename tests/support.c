@@ -4,6 +4,12 @@
 #define _GNU_SOURCE
 #include "support.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +96,20 @@ fc_options fc_test_options(void)
     return opts;
 }
 
+/* Copies the committed bytes of a memory output into a malloc'd string. */
+static fc_status take_memory(fc_output *output, char **out, size_t *out_len, fc_error *err)
+{
+    size_t n;
+    const unsigned char *data = fc_output_memory_data(output, &n);
+    *out = malloc(n + 1);
+    if (!*out)
+        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+    memcpy(*out, data, n);
+    (*out)[n] = '\0';
+    *out_len = n;
+    return FC_OK;
+}
+
 fc_status fc_test_convert(const char *from, const char *to, const void *input, size_t len,
                           const char *name, const fc_options *opts, char **out,
                           size_t *out_len, fc_error *err)
@@ -117,23 +137,56 @@ fc_status fc_test_convert(const char *from, const char *to, const void *input, s
         st = sink->end(sink, err);
     if (!st)
         st = fc_output_commit(output, err);
-    if (!st) {
-        size_t n;
-        const unsigned char *data = fc_output_memory_data(output, &n);
-        *out = malloc(n + 1);
-        if (*out) {
-            memcpy(*out, data, n);
-            (*out)[n] = '\0';
-            *out_len = n;
-        } else {
-            st = fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
-        }
-    }
+    if (!st)
+        st = take_memory(output, out, out_len, err);
     if (sink)
         sink->destroy(sink);
     fc_output_free(output);
     fc_input_free(in);
     return st;
+}
+
+fc_status fc_test_write_doc(const char *to, const fc_doc *doc, const fc_options *opts,
+                            char **out, size_t *out_len, fc_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    fc_options defaults = fc_test_options();
+    if (!opts)
+        opts = &defaults;
+    const fc_converter *writer = fc_converter_by_name(to);
+    if (!writer || !writer->open_writer)
+        return fc_error_set(err, FC_ERR_USAGE, NULL, "no writer %s", to);
+    fc_output *output = NULL;
+    fc_sink *sink = NULL;
+    fc_status st = fc_output_memory(&output, err);
+    if (!st)
+        st = writer->open_writer(output, opts, &sink, err);
+    if (!st)
+        st = fc_sink_run_doc(sink, doc, err);
+    if (!st)
+        st = fc_output_commit(output, err);
+    if (!st)
+        st = take_memory(output, out, out_len, err);
+    if (sink)
+        sink->destroy(sink);
+    fc_output_free(output);
+    return st;
+}
+
+void fc_test_soffice_convert(const char *path, const char *filter, const char *outdir)
+{
+    char profile[4400];
+    snprintf(profile, sizeof profile, "-env:UserInstallation=file://%s/profile", outdir);
+    const char *argv[] = {"/usr/bin/soffice", "--headless", "--norestore", profile,
+                          "--convert-to", filter, "--outdir", outdir, path, NULL};
+    char *out = NULL, *errs = NULL;
+    int status = fc_test_run(argv, NULL, &out, &errs);
+    if (status != 0)
+        fprintf(stderr, "soffice: %s%s\n", out ? out : "", errs ? errs : "");
+    assert_int_equal(status, 0);
+    free(out);
+    free(errs);
 }
 
 fc_status fc_test_read_doc(const char *from, const void *input, size_t len, const char *name,

@@ -34,6 +34,18 @@ fc_status fc_test_convert(const char *from, const char *to, const void *input, s
                           const char *name, const fc_options *opts, char **out,
                           size_t *out_len, fc_error *err);
 
+/* Writes a held document (`doc` with its forms) in format `to` into memory.
+ * On success returns FC_OK and a malloc'd *out (NUL-terminated, *out_len
+ * bytes); on failure returns the status with `err` set and *out NULL.
+ * `opts` may be NULL (defaults). */
+fc_status fc_test_write_doc(const char *to, const fc_doc *doc, const fc_options *opts,
+                            char **out, size_t *out_len, fc_error *err);
+
+/* Runs LibreOffice headless to convert `path` with `filter` (e.g. "pdf")
+ * into `outdir`, with a private profile there; fails the calling cmocka
+ * test when LibreOffice fails. */
+void fc_test_soffice_convert(const char *path, const char *filter, const char *outdir);
+
 /* Reads `len` bytes of `input` in format `from` into a document held in
  * memory (*doc, free with fc_doc_free). */
 fc_status fc_test_read_doc(const char *from, const void *input, size_t len, const char *name,

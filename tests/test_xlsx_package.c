@@ -566,23 +566,6 @@ static fc_status write_doc(const fc_doc *doc, const char *path, fc_error *err)
     return st;
 }
 
-/* Runs LibreOffice headless to convert `path` with `filter` into `outdir`
- * (its profile goes there too). */
-static void soffice_convert(const char *path, const char *filter, const char *outdir)
-{
-    char profile[4400];
-    snprintf(profile, sizeof profile, "-env:UserInstallation=file://%s/profile", outdir);
-    const char *argv[] = {"/usr/bin/soffice", "--headless", "--norestore", profile,
-                          "--convert-to", filter, "--outdir", outdir, path, NULL};
-    char *out = NULL, *errs = NULL;
-    int status = fc_test_run(argv, NULL, &out, &errs);
-    if (status != 0)
-        fprintf(stderr, "soffice: %s%s\n", out ? out : "", errs ? errs : "");
-    assert_int_equal(status, 0);
-    free(out);
-    free(errs);
-}
-
 /* qsort comparison of C strings. */
 static int compare_strings(const void *a, const void *b)
 {
@@ -687,7 +670,7 @@ static void test_many_merged_ranges(void **state)
     char lo_dir[4200];
     snprintf(lo_dir, sizeof lo_dir, "%s/lo", dir);
     assert_int_equal(mkdir(lo_dir, 0700), 0);
-    soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", lo_dir);
+    fc_test_soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", lo_dir);
     char resaved[4300];
     snprintf(resaved, sizeof resaved, "%s/merges.xlsx", lo_dir);
     sheet = read_entry(resaved, "xl/worksheets/sheet1.xml", false, &len);

@@ -1227,22 +1227,6 @@ static void test_stack_continues_on_new_sheet(void **state)
 
 /* ---- Real clients ------------------------------------------------------- */
 
-/* Runs LibreOffice headless to convert `path` with `filter` into `outdir`. */
-static void soffice_convert(const char *path, const char *filter, const char *outdir)
-{
-    char profile[4200];
-    snprintf(profile, sizeof profile, "-env:UserInstallation=file://%s/profile", outdir);
-    const char *argv[] = {"/usr/bin/soffice", "--headless", "--norestore", profile,
-                          "--convert-to", filter, "--outdir", outdir, path, NULL};
-    char *out = NULL, *errs = NULL;
-    int status = fc_test_run(argv, NULL, &out, &errs);
-    if (status != 0)
-        fprintf(stderr, "soffice: %s%s\n", out ? out : "", errs ? errs : "");
-    assert_int_equal(status, 0);
-    free(out);
-    free(errs);
-}
-
 /* Splits CSV text into rows of non-empty fields joined by '|' (one a line). */
 static char *csv_nonempty(const char *csv)
 {
@@ -1325,7 +1309,7 @@ static void test_libreoffice(void **state)
     char *dir = NULL, *path = NULL;
     xbook *book = seed_book(FC_LAYOUT_STACKED, &path, &dir);
     free_book(book);
-    soffice_convert(path, "pdf", dir);
+    fc_test_soffice_convert(path, "pdf", dir);
     char pdf[4200];
     snprintf(pdf, sizeof pdf, "%s/seed.pdf", dir);
     const char *info_argv[] = {"/usr/bin/pdfinfo", pdf, NULL};
@@ -1350,7 +1334,7 @@ static void test_libreoffice(void **state)
         assert_non_null(strstr(text, fc_form_field(doc->forms[i], FC_FIELD_AMOUNT)));
         free(text);
     }
-    soffice_convert(path, "csv:Text - txt - csv (StarCalc):44,34,76", dir);
+    fc_test_soffice_convert(path, "csv:Text - txt - csv (StarCalc):44,34,76", dir);
     char csv_path[4200];
     snprintf(csv_path, sizeof csv_path, "%s/seed.csv", dir);
     size_t len;

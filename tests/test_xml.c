@@ -107,33 +107,13 @@ static char *convert_ok(const char *from, const char *to, const char *input, siz
     return out;
 }
 
-/* Writes a held document as XML into memory. */
+/* Writes a held document as XML into memory (NULL on failure). */
 static char *write_xml(const fc_doc *doc, const fc_options *opts, size_t *len, fc_error *err,
                        fc_status *status)
 {
-    fc_output *out = NULL;
-    fc_sink *sink = NULL;
-    char *copy = NULL;
-    const fc_converter *xml = fc_converter_by_name("xml");
-    fc_status st = fc_output_memory(&out, err);
-    if (!st)
-        st = xml->open_writer(out, opts, &sink, err);
-    if (!st)
-        st = fc_sink_run_doc(sink, doc, err);
-    if (!st)
-        st = fc_output_commit(out, err);
-    if (!st) {
-        const unsigned char *data = fc_output_memory_data(out, len);
-        copy = malloc(*len + 1);
-        assert_non_null(copy);
-        memcpy(copy, data, *len);
-        copy[*len] = '\0';
-    }
-    if (sink)
-        sink->destroy(sink);
-    fc_output_free(out);
-    *status = st;
-    return copy;
+    char *out = NULL;
+    *status = fc_test_write_doc("xml", doc, opts, &out, len, err);
+    return out;
 }
 
 /* Warnings seen during one read. */

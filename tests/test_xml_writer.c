@@ -112,29 +112,8 @@ static void assert_holds(const char *xml, const char *before, const char *middle
  * success *xml is the malloc'd, NUL-terminated output, else NULL. */
 static fc_status write_doc(const fc_doc *doc, char **xml, size_t *len, fc_error *err)
 {
-    const fc_converter *conv = fc_converter_by_name("xml");
-    assert_non_null(conv);
-    fc_options opts = fc_test_options();
-    fc_output *out = NULL;
-    fc_sink *sink = NULL;
-    *xml = NULL;
-    *len = 0;
     fc_error_clear(err);
-    fc_status st = fc_output_memory(&out, err);
-    if (!st)
-        st = conv->open_writer(out, &opts, &sink, err);
-    if (!st)
-        st = fc_sink_run_doc(sink, doc, err);
-    if (!st)
-        st = fc_output_commit(out, err);
-    if (!st) {
-        const unsigned char *data = fc_output_memory_data(out, len);
-        *xml = copy_n((const char *)data, *len);
-    }
-    if (sink)
-        sink->destroy(sink);
-    fc_output_free(out);
-    return st;
+    return fc_test_write_doc("xml", doc, NULL, xml, len, err);
 }
 
 /* Places in a form that carry text, for the tests below. */
