@@ -163,3 +163,32 @@ fc_status fc_xml_validate_tree(xmlDocPtr doc, xmlSchemaPtr schema, const char *n
     }
     return fc_error_at_line(err, code, name, 0, 0, "document does not match its schema");
 }
+
+void fc_xml_drop_error(void *ctx, xmlErrorPtr error)
+{
+    (void)ctx;
+    (void)error;
+}
+
+/* A generic (printf-style) error handler that drops the message. */
+static void drop_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+void fc_xml_handlers_push(fc_xml_handlers *saved, xmlStructuredErrorFunc handler, void *ctx)
+{
+    saved->structured = xmlStructuredError;
+    saved->structured_ctx = xmlStructuredErrorContext;
+    saved->generic = xmlGenericError;
+    saved->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(ctx, handler);
+    xmlSetGenericErrorFunc(NULL, drop_generic);
+}
+
+void fc_xml_handlers_pop(const fc_xml_handlers *saved)
+{
+    xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+    xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+}

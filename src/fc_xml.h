@@ -63,6 +63,27 @@ void fc_xml_errors_init(fc_xml_errors *errors, const char *name, fc_status code,
  * data is an fc_xml_errors. Warnings are ignored; errors are collected. */
 void fc_xml_collect_error(void *errors, xmlErrorPtr error);
 
+/* libxml2's process-wide (per-thread) error handlers, saved while a reader
+ * or writer replaces them; pushes and pops nest. */
+typedef struct fc_xml_handlers {
+    xmlStructuredErrorFunc structured;  /* structured handler */
+    void *structured_ctx;               /* its context */
+    xmlGenericErrorFunc generic;        /* printf-style handler */
+    void *generic_ctx;                  /* its context */
+} fc_xml_handlers;
+
+/* Saves libxml2's handlers into *saved and installs `handler` (with `ctx`)
+ * for structured errors and a silent one for generic messages, so that
+ * libxml2 never prints. Undo with fc_xml_handlers_pop. */
+void fc_xml_handlers_push(fc_xml_handlers *saved, xmlStructuredErrorFunc handler, void *ctx);
+
+/* Puts back the handlers fc_xml_handlers_push saved. */
+void fc_xml_handlers_pop(const fc_xml_handlers *saved);
+
+/* A structured error handler that drops what it is given (for code that
+ * learns of failures through return values). */
+void fc_xml_drop_error(void *ctx, xmlErrorPtr error);
+
 /* Copies a libxml2 error message into `out` (size `size`): trailing newline
  * removed. Returns `out`. */
 char *fc_xml_message(const xmlError *error, char *out, size_t size);
