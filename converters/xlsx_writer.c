@@ -969,6 +969,7 @@ static fc_status size_row(xlsx_writer *w, uint32_t r, double *height, fc_error *
             fail_at(w, &warning, FC_OK, r, 0,
                     "row needs %.0f points but Excel allows at most %.0f: its text may be cut",
                     *height, XLSX_MAX_ROW_HEIGHT);
+            warning.severity = FC_SEVERITY_WARNING;
             w->warn(w->warn_ctx, &warning);
         }
         *height = XLSX_MAX_ROW_HEIGHT;

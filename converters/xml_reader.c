@@ -312,6 +312,7 @@ static void warn(const xml_reader *x, unsigned long line, const char *fmt, ...)
     va_end(ap);
     fc_error w;
     fc_error_at_line(&w, FC_OK, x->name, line, 0, "%s", message);
+    w.severity = FC_SEVERITY_WARNING;
     x->opts->warn(x->opts->warn_ctx, &w);
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "fc_converter.h"
+#include "fc_diag.h"
 #include "fc_error.h"
 #include "fc_io.h"
 
@@ -49,6 +50,9 @@ typedef struct cli_args {
     fc_options opts;            /* library options (settings point at the array above) */
 } cli_args;
 
+/* How diagnostics are printed (text unless --diagnostics=json). */
+extern fc_diag_style cli_diag_style;
+
 /* Maps a library status to an exit status. */
 int cli_exit_for(fc_status st);
 
@@ -60,7 +64,8 @@ void cli_print_error(const fc_error *err);
  * error; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints a warning (printf-style) on standard error as "formconv: warning: ...". */
+/* Prints a warning (printf-style) on standard error as one diagnostic
+ * ("formconv: warning: ..." in text). */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Warning receiver for the library (fc_report_fn): one line on stderr. */

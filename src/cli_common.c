@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fc_diag.h"
 #include "fc_registry.h"
 
 int cli_exit_for(fc_status st)
@@ -30,15 +31,23 @@ int cli_exit_for(fc_status st)
     return EXIT_INTERNAL;
 }
 
+fc_diag_style cli_diag_style = FC_DIAG_TEXT;
+
+/* Prints one diagnostic line on standard error in the chosen style; a
+ * text diagnostic without a location names the program. */
+static void print_diag(const fc_error *diag)
+{
+    static char line[FC_DIAG_LINE_MAX];
+    fc_diag_format(diag, cli_diag_style, line, sizeof line);
+    if (cli_diag_style == FC_DIAG_TEXT && !diag->location[0])
+        fprintf(stderr, "formconv: %s\n", line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
 void cli_print_error(const fc_error *err)
 {
-    if (err->location[0]) {
-        char line[FC_ERROR_LOCATION_MAX + FC_ERROR_MESSAGE_MAX + 8];
-        fprintf(stderr, "%s\n", fc_error_format(err, line, sizeof line));
-    } else {
-        fprintf(stderr, "formconv: %s\n",
-                err->message[0] ? err->message : fc_strerror(err->code));
-    }
+    print_diag(err);
 }
 
 int cli_usage_error(const char *fmt, ...)
@@ -54,20 +63,20 @@ int cli_usage_error(const char *fmt, ...)
 
 void cli_warn(const char *fmt, ...)
 {
+    fc_error warning;
+    fc_error_clear(&warning);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "formconv: warning: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
+    fc_error_setv(&warning, FC_ERR_USAGE, NULL, fmt, ap);
     va_end(ap);
+    warning.severity = FC_SEVERITY_WARNING;
+    print_diag(&warning);
 }
 
 void cli_print_warning(void *ctx, const fc_error *warning)
 {
     (void)ctx;
-    char line[FC_ERROR_LOCATION_MAX + FC_ERROR_MESSAGE_MAX + 8];
-    fprintf(stderr, "%s%s\n", warning->location[0] ? "" : "formconv: ",
-            fc_error_format(warning, line, sizeof line));
+    print_diag(warning);
 }
 
 /* Values of getopt_long's `val` for the shared long-only options; the
