@@ -32,6 +32,9 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_LDFLAGS) -pthread
 
 # Files compiled into the program: SYMBOL=FILE.
 EMBED := fc_embedded_default_template=templates/default-template.xml \
+	     fc_embedded_framework_2021_template=templates/framework-2021.xml \
+	     fc_embedded_midterm_template=templates/midterm.xml \
+	     fc_embedded_flat_list_template=templates/flat-list.xml \
 	     fc_embedded_template_xsd=templates/template.xsd \
 	     fc_embedded_forms_xsd=templates/formconv-forms-1.xsd
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))

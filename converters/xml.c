@@ -53,19 +53,6 @@ bool fc_xmlfmt_default_same_row(const fc_template *tpl, fc_field_key prev, bool 
     return a != UINT_MAX && a == b;
 }
 
-/* Name of a column key as the schema spells it. */
-const char *fc_xmlfmt_column_key_name(fc_column_key key)
-{
-    switch (key) {
-    case FC_COL_LEVEL1: return "level1";
-    case FC_COL_LEVEL2: return "level2";
-    case FC_COL_NAME: return "name";
-    case FC_COL_TARGET: return "target";
-    case FC_COL_EXTRA: return "extra";
-    }
-    return "extra";
-}
-
 /* Name of a note place as the schema spells it. */
 const char *fc_xmlfmt_note_place_name(fc_note_place place)
 {

@@ -54,9 +54,6 @@ fc_status fc_xmlfmt_validate(fc_input *in, const fc_options *opts, fc_report_fn 
 bool fc_xmlfmt_default_same_row(const fc_template *tpl, fc_field_key prev, bool prev_dedicated,
                                 fc_field_key cur, bool cur_dedicated);
 
-/* The attribute value naming a column key ("level1", ..., "extra"). */
-const char *fc_xmlfmt_column_key_name(fc_column_key key);
-
 /* The attribute value naming a note place ("before-title", "header", "after-table"). */
 const char *fc_xmlfmt_note_place_name(fc_note_place place);
 

@@ -26,6 +26,7 @@ typedef enum xml_elem {
     EL_DOC_UNIT,      /* forms/unit: the unit line the forms share */
     EL_PROJECT,       /* forms/project */
     EL_TITLE,         /* project/title */
+    EL_SUBTITLE,      /* project/subtitle: the line under the title */
     EL_UNIT,          /* project/unit: the form's own unit line */
     EL_F_NAME,        /* project/name ... project/goal: dedicated fields, */
     EL_F_DEPARTMENT,  /* in the order of fc_field_key */
@@ -35,6 +36,10 @@ typedef enum xml_elem {
     EL_F_DIVISION,
     EL_F_AMOUNT,
     EL_F_GOAL,
+    EL_F_MIDTERM_GOAL,
+    EL_F_FUND_TOTAL,
+    EL_F_FUND_FISCAL,
+    EL_F_FUND_OTHER,
     EL_FIELD,         /* project/field: a further header field */
     EL_INDICATORS,    /* project/indicators */
     EL_COLUMNS,       /* indicators/columns */
@@ -44,6 +49,9 @@ typedef enum xml_elem {
     EL_INDICATOR,     /* level2/indicator */
     EL_I_NAME,        /* indicator/name */
     EL_TARGET,        /* indicator/target */
+    EL_MIDTERM_TARGET,/* indicator/midterm-target */
+    EL_SCORE,         /* indicator/score */
+    EL_EXPLANATION,   /* indicator/explanation */
     EL_EXTRA,         /* indicator/extra */
     EL_NOTE,          /* project/note */
     EL_CELL,          /* note/cell */
@@ -63,19 +71,29 @@ static const elem_info elements[EL_COUNT] = {
     [EL_FORMS] = {"forms", EL_DOCUMENT, false, " "},
     [EL_ATTACHMENT] = {"attachment", EL_FORMS, true, " "},
     [EL_DOC_UNIT] = {"unit", EL_FORMS, true, " "},
-    [EL_PROJECT] = {"project", EL_FORMS, false, " "},
+    [EL_PROJECT] = {"project", EL_FORMS, false, " template "},
     [EL_TITLE] = {"title", EL_PROJECT, true, " "},
+    [EL_SUBTITLE] = {"subtitle", EL_PROJECT, true, " "},
     [EL_UNIT] = {"unit", EL_PROJECT, true, " "},
-    [EL_F_NAME] = {"name", EL_PROJECT, true, " label position row "},
-    [EL_F_DEPARTMENT] = {"department", EL_PROJECT, true, " label position row "},
-    [EL_F_IMPLEMENTER] = {"implementer", EL_PROJECT, true, " label position row "},
-    [EL_F_ATTRIBUTE] = {"attribute", EL_PROJECT, true, " label position row code style "},
-    [EL_F_DURATION] = {"duration", EL_PROJECT, true, " label position row "},
-    [EL_F_DIVISION] = {"division", EL_PROJECT, true, " label position row code style "},
-    [EL_F_AMOUNT] = {"amount", EL_PROJECT, true, " label position row value "},
-    [EL_F_GOAL] = {"goal", EL_PROJECT, true, " label position row "},
-    [EL_FIELD] = {"field", EL_PROJECT, true, " label key position row "},
-    [EL_INDICATORS] = {"indicators", EL_PROJECT, false, " "},
+    [EL_F_NAME] = {"name", EL_PROJECT, true, " label position row group above "},
+    [EL_F_DEPARTMENT] = {"department", EL_PROJECT, true, " label position row group above "},
+    [EL_F_IMPLEMENTER] = {"implementer", EL_PROJECT, true, " label position row group above "},
+    [EL_F_ATTRIBUTE] = {"attribute", EL_PROJECT, true,
+                        " label position row group above code style "},
+    [EL_F_DURATION] = {"duration", EL_PROJECT, true, " label position row group above "},
+    [EL_F_DIVISION] = {"division", EL_PROJECT, true,
+                       " label position row group above code style "},
+    [EL_F_AMOUNT] = {"amount", EL_PROJECT, true, " label position row group above value "},
+    [EL_F_GOAL] = {"goal", EL_PROJECT, true, " label position row group above "},
+    [EL_F_MIDTERM_GOAL] = {"midterm-goal", EL_PROJECT, true, " label position row group above "},
+    [EL_F_FUND_TOTAL] = {"fund-total", EL_PROJECT, true,
+                         " label position row group above value "},
+    [EL_F_FUND_FISCAL] = {"fund-fiscal", EL_PROJECT, true,
+                          " label position row group above value "},
+    [EL_F_FUND_OTHER] = {"fund-other", EL_PROJECT, true,
+                         " label position row group above value "},
+    [EL_FIELD] = {"field", EL_PROJECT, true, " label key position row group above "},
+    [EL_INDICATORS] = {"indicators", EL_PROJECT, false, " label "},
     [EL_COLUMNS] = {"columns", EL_INDICATORS, false, " "},
     [EL_COLUMN] = {"column", EL_COLUMNS, false, " key header "},
     [EL_LEVEL1] = {"level1", EL_INDICATORS, false, " code name style "},
@@ -83,6 +101,10 @@ static const elem_info elements[EL_COUNT] = {
     [EL_INDICATOR] = {"indicator", EL_LEVEL2, false, " "},
     [EL_I_NAME] = {"name", EL_INDICATOR, true, " "},
     [EL_TARGET] = {"target", EL_INDICATOR, true, " kind computesign indexval meterunit "},
+    [EL_MIDTERM_TARGET] = {"midterm-target", EL_INDICATOR, true,
+                           " kind computesign indexval meterunit "},
+    [EL_SCORE] = {"score", EL_INDICATOR, true, " "},
+    [EL_EXPLANATION] = {"explanation", EL_INDICATOR, true, " "},
     [EL_EXTRA] = {"extra", EL_INDICATOR, true, " "},
     [EL_NOTE] = {"note", EL_PROJECT, false, " place after-fields "},
     [EL_CELL] = {"cell", EL_NOTE, true, " "},
@@ -119,6 +141,11 @@ typedef struct xml_attrs {
     short_value computesign;  /* target/@computesign */
     short_value indexval;     /* target/@indexval */
     short_value meterunit;    /* target/@meterunit */
+    const char *group;        /* a field's group (copied into the form), or NULL */
+    bool has_group;           /* group was given ("" means none) */
+    bool above;               /* a field's above */
+    bool has_above;           /* above was given */
+    short_value template_id;  /* project/@template */
 } xml_attrs;
 
 /* Layout facts of one header field, in the order the fields were read. */
@@ -126,6 +153,8 @@ typedef struct field_hint {
     unsigned long position;   /* position hint (0: none) */
     unsigned long row;        /* row hint (0: none) */
     bool dedicated;           /* read from a dedicated element */
+    const char *group;        /* its block (in the form), or NULL */
+    bool above;               /* its label stands above its value */
 } field_hint;
 
 /* The problems libxml2 reported while reading one document. */
@@ -142,7 +171,8 @@ typedef struct xml_problems {
 /* State of one XML document being read. */
 typedef struct xml_reader {
     const char *name;             /* input name for messages */
-    const fc_options *opts;       /* options (template, warnings) */
+    const fc_options *opts;       /* options (templates, warnings) */
+    const fc_template *tpl;       /* the open project's template (defaults) */
     fc_limits limits;             /* effective limits */
     fc_input *in;                 /* the input */
     xmlTextReaderPtr r;           /* libxml2's reader */
@@ -173,6 +203,9 @@ typedef struct xml_reader {
     bool level2_has_children;     /* the open level2 held an indicator */
     const char *ind_name;         /* the open indicator's name, or NULL */
     const char *ind_target;       /* its target, or NULL */
+    const char *ind_midterm;      /* its mid-term target, or NULL */
+    const char *ind_score;        /* its score, or NULL */
+    const char *ind_explanation;  /* its explanation, or NULL */
     const char **extras;          /* its extra values (extra_count slots) */
     size_t extras_capacity;       /* allocated length of extras */
     size_t extras_read;           /* extra values read so far */
@@ -591,18 +624,32 @@ static fc_status take_attribute(xml_reader *x, xml_elem el, const char *name, co
                           value);
         return FC_OK;
     }
+    if (strcmp(name, "group") == 0) {
+        a->has_group = true;
+        return len ? keep_text(x, value, len, "group", &a->group, err) : FC_OK;
+    }
+    if (strcmp(name, "above") == 0) {
+        a->has_above = true;
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+            a->above = true;
+        else if (strcmp(value, "false") != 0 && strcmp(value, "0") != 0)
+            return reject(x, err, FC_ERR_INPUT, "above \"%.40s\" is not true or false", value);
+        return FC_OK;
+    }
+    if (strcmp(name, "template") == 0) {
+        keep_short(&a->template_id, value);
+        return FC_OK;
+    }
     if (strcmp(name, "key") == 0) {
         a->has_key = true;
         if (el == EL_COLUMN) {
-            static const fc_column_key keys[] = {FC_COL_LEVEL1, FC_COL_LEVEL2, FC_COL_NAME,
-                                                 FC_COL_TARGET, FC_COL_EXTRA};
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-                if (strcmp(value, fc_xmlfmt_column_key_name(keys[i])) == 0) {
-                    a->column_key = keys[i];
+            for (int k = FC_COL_LEVEL1; k <= FC_COL_EXTRA; k++)
+                if (strcmp(value, fc_column_key_name((fc_column_key)k)) == 0) {
+                    a->column_key = (fc_column_key)k;
                     return FC_OK;
                 }
             return reject(x, err, FC_ERR_INPUT, "column key \"%.40s\" is not level1, level2, "
-                          "name, target or extra", value);
+                          "name, target, midterm-target, score, explanation or extra", value);
         }
         for (int k = FC_FIELD_NAME; k < FC_FIELD_KEY_COUNT; k++)
             if (strcmp(value, fc_field_key_name((fc_field_key)k)) == 0) {
@@ -684,7 +731,7 @@ static fc_status settle_columns(xml_reader *x, fc_error *err)
     if (x->columns_set)
         return FC_OK;
     fc_status st = x->column_count ? fc_form_set_columns(x->form, x->columns, x->column_count)
-                                   : fc_template_apply_columns(x->opts->tpl, x->form);
+                                   : fc_template_apply_columns(x->tpl, x->form);
     if (st)
         return no_memory(x, err);
     memset(x->has_column, 0, sizeof x->has_column);
@@ -708,8 +755,8 @@ static fc_status need_column(xml_reader *x, fc_column_key key, const char *value
 {
     if (value[0] && !x->has_column[key])
         return reject(x, err, FC_ERR_INPUT, "a %s value \"%.60s\" but the table has no %s "
-                      "column (see <columns>)", fc_xmlfmt_column_key_name(key), value,
-                      fc_xmlfmt_column_key_name(key));
+                      "column (see <columns>)", fc_column_key_name(key), value,
+                      fc_column_key_name(key));
     return FC_OK;
 }
 
@@ -720,17 +767,16 @@ static fc_status push_row(xml_reader *x, fc_error *err)
     if (form->indicator_count >= x->limits.form_rows)
         return reject(x, err, FC_ERR_LIMIT, "project has more indicators than the limit of %zu",
                       x->limits.form_rows);
-    const char *name = x->ind_name ? x->ind_name : "";
-    const char *target = x->ind_target ? x->ind_target : "";
-    fc_status st = need_column(x, FC_COL_NAME, name, err);
-    if (!st)
-        st = need_column(x, FC_COL_TARGET, target, err);
+    const char *keyed[FC_COL_KEYED] = {x->level1, x->level2, x->ind_name, x->ind_target,
+                                       x->ind_midterm, x->ind_score, x->ind_explanation};
+    fc_status st = FC_OK;
+    for (int k = FC_COL_NAME; k < FC_COL_EXTRA && !st; k++)
+        st = need_column(x, (fc_column_key)k, keyed[k] ? keyed[k] : "", err);
     if (st)
         return st;
     for (size_t k = x->extras_read; k < form->extra_count; k++)
         x->extras[k] = "";
-    if (fc_form_push_indicator(form, x->level1, x->level2, name, target,
-                               form->extra_count ? x->extras : NULL))
+    if (fc_form_push_keyed(form, keyed, form->extra_count ? x->extras : NULL))
         return no_memory(x, err);
     return FC_OK;
 }
@@ -802,7 +848,9 @@ static fc_status add_field(xml_reader *x, xml_elem el, const char *value, size_t
         key = a->field_key;
     if (!dedicated && !a->label)
         return reject(x, err, FC_ERR_INPUT, "<field> needs a label attribute");
-    const char *label = a->label ? a->label : fc_template_label(x->opts->tpl, key);
+    const char *label = a->label ? a->label : fc_template_label(x->tpl, key);
+    if (!label[0] && x->opts->templates && x->opts->templates->all)
+        label = fc_template_label(x->opts->templates->all, key);
     const char *text = value;
     size_t text_len = len;
     if (el == EL_F_ATTRIBUTE || el == EL_F_DIVISION) {
@@ -810,7 +858,8 @@ static fc_status add_field(xml_reader *x, xml_elem el, const char *value, size_t
         if (st)
             return st;
         text_len = strlen(text);
-    } else if (el == EL_F_AMOUNT) {
+    } else if (el == EL_F_AMOUNT || el == EL_F_FUND_TOTAL || el == EL_F_FUND_FISCAL ||
+               el == EL_F_FUND_OTHER) {
         check_amount(x, value);
     }
     if (form->field_count >= x->hint_capacity) {
@@ -821,7 +870,11 @@ static fc_status add_field(xml_reader *x, xml_elem el, const char *value, size_t
         x->hints = bigger;
         x->hint_capacity = want;
     }
-    x->hints[form->field_count] = (field_hint){a->position, a->row, dedicated};
+    /* The block: as given, else the template's for a dedicated field. */
+    const fc_template_field *tf = dedicated ? fc_template_field_of(x->tpl, key) : NULL;
+    const char *group = a->has_group ? a->group : (tf ? tf->group : NULL);
+    bool above = a->has_above ? a->above : (tf && tf->label_above);
+    x->hints[form->field_count] = (field_hint){a->position, a->row, dedicated, group, above};
     if (fc_form_add_field(form, key, label, strlen(label), text, text_len, false))
         return no_memory(x, err);
     return FC_OK;
@@ -878,11 +931,13 @@ static fc_status settle_fields(xml_reader *x, fc_error *err)
                                         x->hints[i].row, x->hints[i - 1].row);
             same = x->hints[i].row == x->hints[i - 1].row;
         } else if (i > 0) {
-            same = fc_xmlfmt_default_same_row(x->opts->tpl, form->fields[i - 1].key,
+            same = fc_xmlfmt_default_same_row(x->tpl, form->fields[i - 1].key,
                                     x->hints[i - 1].dedicated, form->fields[i].key,
                                     x->hints[i].dedicated);
         }
         form->fields[i].same_row = same;
+        form->fields[i].group = x->hints[i].group;
+        form->fields[i].label_above = x->hints[i].above;
     }
     return FC_OK;
 }
@@ -946,6 +1001,18 @@ static fc_status start_element(xml_reader *x, fc_error *err)
             x->begun = true;
         }
         fc_form_reset(form);
+        if (x->attrs.template_id.given) {
+            const fc_template_set *set = x->opts->templates;
+            if (x->attrs.template_id.too_long ||
+                (set ? !fc_template_set_find(set, x->attrs.template_id.text)
+                     : strcmp(x->attrs.template_id.text, x->opts->tpl->id) != 0))
+                return reject(x, err, FC_ERR_INPUT, "template \"%.40s\" is not a template this "
+                              "formconv knows (see formconv templates)",
+                              x->attrs.template_id.text);
+            if (fc_form_set_template(form, x->attrs.template_id.text))
+                return no_memory(x, err);
+        }
+        x->tpl = fc_template_for_form(x->opts->templates, x->opts->tpl, form);
         /* The document's unit line, unless the project's <unit> says otherwise. */
         if (x->doc_unit && fc_form_set_unit(form, x->doc_unit, strlen(x->doc_unit)))
             return no_memory(x, err);
@@ -964,7 +1031,7 @@ static fc_status start_element(xml_reader *x, fc_error *err)
         for (size_t k = 0; k < x->column_count; k++)
             if (key != FC_COL_EXTRA && x->columns[k].key == key)
                 return reject(x, err, FC_ERR_INPUT, "the %s column is declared twice",
-                              fc_xmlfmt_column_key_name(key));
+                              fc_column_key_name(key));
         if (x->column_count >= x->column_capacity) {
             size_t want = x->column_capacity ? x->column_capacity * 2 : 16;
             fc_column *bigger = realloc(x->columns, want * sizeof *bigger);
@@ -975,7 +1042,9 @@ static fc_status start_element(xml_reader *x, fc_error *err)
         }
         const char *header = x->attrs.label;
         if (!header)
-            header = key == FC_COL_EXTRA ? "" : fc_template_column_header(x->opts->tpl, key);
+            header = key == FC_COL_EXTRA ? "" : fc_template_column_header(x->tpl, key);
+        if (!header[0] && key != FC_COL_EXTRA && x->opts->templates && x->opts->templates->all)
+            header = fc_template_column_header(x->opts->templates->all, key);
         x->columns[x->column_count++] = (fc_column){key, header};
         break;
     }
@@ -1006,9 +1075,23 @@ static fc_status start_element(xml_reader *x, fc_error *err)
         }
         break;
     }
+    case EL_INDICATORS:
+        /* The label down the table's left: as given ("" for none), else
+         * the template's. */
+        if (x->attrs.label) {
+            if (x->attrs.label[0] && fc_form_set_table_label(form, x->attrs.label,
+                                                             strlen(x->attrs.label)))
+                return no_memory(x, err);
+        } else if (x->tpl->table_label &&
+                   fc_form_set_table_label(form, x->tpl->table_label,
+                                           strlen(x->tpl->table_label))) {
+            return no_memory(x, err);
+        }
+        break;
     case EL_INDICATOR:
         x->level2_has_children = true;
         x->ind_name = x->ind_target = NULL;
+        x->ind_midterm = x->ind_score = x->ind_explanation = NULL;
         x->extras_read = 0;
         break;
     case EL_NOTE:
@@ -1088,12 +1171,17 @@ static fc_status end_element(xml_reader *x, fc_error *err)
     case EL_TITLE:
         form->title = kept;
         break;
+    case EL_SUBTITLE:
+        form->subtitle = kept;
+        break;
     case EL_UNIT:
         /* Empty: no unit line, although the document has one. */
         form->unit = x->text.len > 0 ? kept : NULL;
         break;
     case EL_F_NAME: case EL_F_DEPARTMENT: case EL_F_IMPLEMENTER: case EL_F_ATTRIBUTE:
-    case EL_F_DURATION: case EL_F_DIVISION: case EL_F_AMOUNT: case EL_F_GOAL: case EL_FIELD:
+    case EL_F_DURATION: case EL_F_DIVISION: case EL_F_AMOUNT: case EL_F_GOAL:
+    case EL_F_MIDTERM_GOAL: case EL_F_FUND_TOTAL: case EL_F_FUND_FISCAL: case EL_F_FUND_OTHER:
+    case EL_FIELD:
         st = add_field(x, el, kept ? kept : x->text.data, kept ? strlen(kept) : x->text.len, err);
         break;
     case EL_COLUMNS:
@@ -1108,6 +1196,7 @@ static fc_status end_element(xml_reader *x, fc_error *err)
         if (!x->level1_has_children) {
             x->level2 = "";
             x->ind_name = x->ind_target = NULL;
+            x->ind_midterm = x->ind_score = x->ind_explanation = NULL;
             x->extras_read = 0;
             st = push_row(x, err);
         }
@@ -1115,6 +1204,7 @@ static fc_status end_element(xml_reader *x, fc_error *err)
     case EL_LEVEL2:
         if (!x->level2_has_children) {
             x->ind_name = x->ind_target = NULL;
+            x->ind_midterm = x->ind_score = x->ind_explanation = NULL;
             x->extras_read = 0;
             st = push_row(x, err);
         }
@@ -1125,6 +1215,16 @@ static fc_status end_element(xml_reader *x, fc_error *err)
     case EL_TARGET:
         x->ind_target = kept;
         check_target(x, kept);
+        break;
+    case EL_MIDTERM_TARGET:
+        x->ind_midterm = kept;
+        check_target(x, kept);
+        break;
+    case EL_SCORE:
+        x->ind_score = kept;
+        break;
+    case EL_EXPLANATION:
+        x->ind_explanation = kept;
         break;
     case EL_EXTRA:
         x->extras[x->extras_read++] = kept;
@@ -1257,6 +1357,7 @@ static void reader_init(xml_reader *x, fc_input *in, const fc_options *opts,
     x->in = in;
     x->name = fc_input_name(in);
     x->opts = opts;
+    x->tpl = opts->tpl;
     x->limits = opts->limits;
     fc_limits_apply_defaults(&x->limits);
     problems_init(&x->errors, x->name, report, report_ctx);

@@ -43,7 +43,9 @@
 typedef struct xml_writer {
     fc_sink base;                  /* sink interface (must be first) */
     fc_output *out;                /* destination (not owned, not committed here) */
-    const fc_template *tpl;        /* template: default labels, rows and columns */
+    const fc_template *tpl;        /* the form's template: default labels, rows, columns */
+    const fc_template *base_tpl;   /* the options' template (forced or the set's default) */
+    const fc_template_set *templates; /* the set forms name their templates in, or NULL */
     xmlTextWriterPtr w;            /* libxml2's writer over `out`: the document's frame */
     fc_error io_error;             /* first failure of the output (code FC_OK if none) */
     bool bad_text;                 /* a text XML cannot carry was met */
@@ -410,6 +412,15 @@ static bool w_field(xml_writer *x, const fc_form *form, size_t index, bool hints
         ok = w_attr(x, "key", fc_field_key_name(f->key));
     if (ok && hints)
         ok = w_attr_uint(x, "position", index + 1) && w_attr_uint(x, "row", x->rows[index]);
+    /* The block the field stands in, where it is not the template's. */
+    const fc_template_field *tf = dedicated ? fc_template_field_of(x->tpl, f->key) : NULL;
+    const char *default_group = tf ? tf->group : NULL;
+    bool default_above = tf && tf->label_above;
+    if (ok && !(f->group == default_group ||
+                (f->group && default_group && strcmp(f->group, default_group) == 0)))
+        ok = w_attr(x, "group", f->group ? f->group : "");
+    if (ok && f->label_above != default_above)
+        ok = w_attr(x, "above", f->label_above ? "true" : "false");
     const char *text = f->value;
     size_t len = strlen(text);
     if (ok && dedicated && (f->key == FC_FIELD_ATTRIBUTE || f->key == FC_FIELD_DIVISION)) {
@@ -417,7 +428,9 @@ static bool w_field(xml_writer *x, const fc_form *form, size_t index, bool hints
         ok = coded_attrs(x, text, false, &parts);
         text = parts.name;
         len = parts.name_len;
-    } else if (ok && dedicated && f->key == FC_FIELD_AMOUNT) {
+    } else if (ok && dedicated &&
+               (f->key == FC_FIELD_AMOUNT || f->key == FC_FIELD_FUND_TOTAL ||
+                f->key == FC_FIELD_FUND_FISCAL || f->key == FC_FIELD_FUND_OTHER)) {
         char number[FC_TARGET_NUMBER_MAX], canonical[FC_TARGET_NUMBER_MAX];
         if (fc_target_number(text, len, number, sizeof number) &&
             fc_decimal_canonical(number, canonical, sizeof canonical))
@@ -498,7 +511,7 @@ static bool w_columns(xml_writer *x, const fc_form *form)
     for (size_t k = 0; ok && k < form->column_count; k++) {
         const fc_column *c = &form->columns[k];
         start_tag(x, "column");
-        ok = w_attr(x, "key", fc_xmlfmt_column_key_name(c->key));
+        ok = w_attr(x, "key", fc_column_key_name(c->key));
         if (ok && (c->key == FC_COL_EXTRA ||
                    strcmp(c->header, fc_template_column_header(x->tpl, c->key)) != 0))
             ok = w_attr(x, "header", c->header);
@@ -512,22 +525,24 @@ static bool w_columns(xml_writer *x, const fc_form *form)
 /* True when an indicator row holds nothing but its categories. */
 static bool empty_row(const fc_form *form, const fc_indicator *row)
 {
-    if (row->name[0] || row->target[0])
-        return false;
+    for (int k = FC_COL_NAME; k < FC_COL_EXTRA; k++)
+        if (fc_indicator_value(row, (fc_column_key)k)[0])
+            return false;
     for (size_t k = 0; k < form->extra_count; k++)
         if (row->extra && row->extra[k][0])
             return false;
     return true;
 }
 
-/* Writes a target with its derived reading. */
-static bool w_target(xml_writer *x, const char *target)
+/* Writes a target (element `name`: target, midterm-target) with its
+ * derived reading. */
+static bool w_target(xml_writer *x, const char *name, const char *target)
 {
     size_t len = strlen(target);
     fc_target t;
     fc_target_parse(target, len, &t);
     bool ok = true;
-    start_tag(x, "target");
+    start_tag(x, name);
     if (t.kind != FC_TARGET_EMPTY)
         ok = w_attr(x, "kind", fc_target_kind_name(t.kind));
     if (ok && t.kind == FC_TARGET_QUANTITATIVE) {
@@ -536,14 +551,21 @@ static bool w_target(xml_writer *x, const char *target)
         if (ok && t.unit[0])
             ok = w_attr(x, "meterunit", t.unit);
     }
-    return ok && leaf_end(x, "target", target, len);
+    return ok && leaf_end(x, name, target, len);
 }
 
-/* Writes one indicator row: <indicator> around name, target and extras. */
+/* Writes one indicator row: <indicator> around name, target, the
+ * mid-term target, score and explanation the table has, and extras. */
 static bool w_indicator(xml_writer *x, const fc_form *form, const fc_indicator *row)
 {
     bool ok = w_start(x, "indicator") && w_leaf(x, "name", row->name) &&
-              w_target(x, row->target);
+              w_target(x, "target", row->target);
+    if (ok && fc_form_column_index(form, FC_COL_MIDTERM_TARGET) >= 0)
+        ok = w_target(x, "midterm-target", row->midterm_target);
+    if (ok && fc_form_column_index(form, FC_COL_SCORE) >= 0)
+        ok = w_leaf(x, "score", row->score);
+    if (ok && fc_form_column_index(form, FC_COL_EXPLANATION) >= 0)
+        ok = w_leaf(x, "explanation", row->explanation);
     for (size_t k = 0; ok && k < form->extra_count; k++)
         ok = w_leaf(x, "extra", row->extra ? row->extra[k] : "");
     if (ok)
@@ -588,7 +610,12 @@ static bool w_level1(xml_writer *x, const fc_form *form, size_t from, size_t to)
 /* Writes the indicator table. */
 static bool w_indicators(xml_writer *x, const fc_form *form)
 {
-    bool ok = w_start(x, "indicators") && w_columns(x, form);
+    bool ok = w_start(x, "indicators");
+    /* The label down the table's left, where it is not the template's. */
+    const char *label = form->table_label, *fallback = x->tpl->table_label;
+    if (ok && !(label == fallback || (label && fallback && strcmp(label, fallback) == 0)))
+        ok = w_attr(x, "label", label ? label : "");
+    ok = ok && w_columns(x, form);
     size_t i = 0;
     while (ok && i < form->indicator_count) {
         size_t j = i + 1;
@@ -714,9 +741,14 @@ static fc_status xml_form(fc_sink *self, const fc_form *form, fc_error *err)
      * first project. */
     if (x->forms == 0)
         ok = w_doc_unit(x, unit);
+    x->tpl = fc_template_for_form(x->templates, x->base_tpl, form);
     ok = ok && w_start(x, "project");
+    if (ok && form->template_id)
+        ok = w_attr(x, "template", form->template_id);
     if (ok && form->title)
         ok = w_leaf(x, "title", form->title);
+    if (ok && form->subtitle)
+        ok = w_leaf(x, "subtitle", form->subtitle);
     ok = ok && w_project_unit(x, unit);
     ok = ok && w_fields(x, form);
     if (ok && (form->column_count || form->indicator_count))
@@ -789,7 +821,8 @@ fc_status fc_xmlfmt_open_writer(fc_output *out, const fc_options *opts, fc_sink 
     x->base.end = xml_end;
     x->base.destroy = xml_destroy;
     x->out = out;
-    x->tpl = opts->tpl;
+    x->tpl = x->base_tpl = opts->tpl;
+    x->templates = opts->templates;
     x->pending = malloc(XML_PENDING_MAX);
     fc_xml_handlers saved;
     fc_xml_handlers_push(&saved, fc_xml_drop_error, NULL);

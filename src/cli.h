@@ -94,10 +94,13 @@ void cli_print_format_options(FILE *out, unsigned use);
 int cli_check_format_options(cli_args *args, const fc_converter *reader,
                              const fc_converter *writer);
 
-/* Loads the template named in `args` (--template), or the built-in one,
- * into *tpl (free with fc_template_free). Returns -1 to go on, or an exit
- * status after printing the problem. */
-int cli_load_template(const cli_args *args, fc_template **tpl);
+/* Loads the templates and sets args->opts.tpl and .templates: the
+ * built-in set to choose from for each form; or, with --template NAME, the
+ * built-in template NAME forced on every form; or, with --template FILE,
+ * the template in FILE forced. *set receives what to free with
+ * fc_template_set_free. Returns -1 to go on, or an exit status after
+ * printing the problem. */
+int cli_load_templates(cli_args *args, fc_template_set **set);
 
 /* Picks the reader for `in` (named `path`): -f, else the content, else the
  * extension, else the text dump. Returns NULL after printing a problem,
@@ -114,5 +117,6 @@ const fc_converter *cli_pick_writer(const cli_args *args, const char *output, in
 int cli_convert(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_formats(int argc, char **argv);
+int cli_templates(int argc, char **argv);
 
 #endif

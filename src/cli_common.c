@@ -357,17 +357,44 @@ int cli_check_format_options(cli_args *args, const fc_converter *reader,
     return -1;
 }
 
-int cli_load_template(const cli_args *args, fc_template **tpl)
+int cli_load_templates(cli_args *args, fc_template_set **set)
 {
     fc_error err;
     fc_error_clear(&err);
-    fc_status st = args->template_path ? fc_template_load_file(args->template_path, tpl, &err)
-                                       : fc_template_load_default(tpl, &err);
-    if (st) {
-        cli_print_error(&err);
-        return st == FC_ERR_READ ? EXIT_USAGE : cli_exit_for(st);
+    *set = NULL;
+    fc_status st = fc_template_set_load_builtin(set, &err);
+    const char *wanted = args->template_path;
+    if (!st && wanted) {
+        const fc_template *named = fc_template_set_find(*set, wanted);
+        if (named) {
+            /* A built-in template by name: forced on every form. */
+            args->opts.tpl = named;
+            args->opts.templates = NULL;
+            return -1;
+        }
+        fc_template_set_free(*set);
+        *set = NULL;
+        fc_template *tpl = NULL;
+        st = fc_template_load_file(wanted, &tpl, &err);
+        if (st == FC_ERR_READ && !strchr(wanted, '/') && !strchr(wanted, '.')) {
+            cli_usage_error("'%s' is neither a template name (see 'formconv templates') nor a "
+                            "template file", wanted);
+            return EXIT_USAGE;
+        }
+        if (!st)
+            st = fc_template_set_single(tpl, set, &err);
+        if (!st) {
+            args->opts.tpl = (*set)->items[0];
+            args->opts.templates = NULL;
+            return -1;
+        }
+    } else if (!st) {
+        args->opts.tpl = (*set)->items[0];
+        args->opts.templates = *set;
+        return -1;
     }
-    return -1;
+    cli_print_error(&err);
+    return st == FC_ERR_READ ? EXIT_USAGE : cli_exit_for(st);
 }
 
 const fc_converter *cli_pick_reader(const cli_args *args, fc_input *in, const char *path,

@@ -22,7 +22,9 @@ static void print_convert_help(FILE *f)
             "                              the extension); see 'formconv formats'\n"
             "  -t, --to=FORMAT             output format (default: from OUT's extension;\n"
             "                              text on standard output)\n"
-            "      --template=FILE         form template (default: the built-in one)\n"
+            "      --template=NAME|FILE    form template: a built-in one by name (see\n"
+            "                              'formconv templates'), or a file; default:\n"
+            "                              chosen for each form among the built-in ones\n"
             "      --threads=N             1: read and write on one thread; 2 (the default\n"
             "                              on a machine with two or more cores): write on a\n"
             "                              second thread while reading\n"
@@ -65,13 +67,12 @@ int cli_convert(int argc, char **argv)
         return status;
     }
 
-    fc_template *tpl = NULL;
-    status = cli_load_template(&args, &tpl);
+    fc_template_set *templates = NULL;
+    status = cli_load_templates(&args, &templates);
     if (status >= 0) {
         cli_args_free(&args);
         return status;
     }
-    args.opts.tpl = tpl;
     args.opts.warn = cli_print_warning;
 
     fc_error err;
@@ -87,7 +88,7 @@ int cli_convert(int argc, char **argv)
             status = cli_check_format_options(&args, reader, writer);
         if (!reader || status >= 0) {
             fc_input_free(in);
-            fc_template_free(tpl);
+            fc_template_set_free(templates);
             cli_args_free(&args);
             return status;
         }
@@ -113,7 +114,7 @@ int cli_convert(int argc, char **argv)
         sink->destroy(sink);
     fc_output_free(out);
     fc_input_free(in);
-    fc_template_free(tpl);
+    fc_template_set_free(templates);
     cli_args_free(&args);
     return cli_exit_for(st);
 }

@@ -1,5 +1,6 @@
 /*
- * cli_formats.c - `formconv formats`: the formats from the registry.
+ * cli_formats.c - `formconv formats` (the formats of the registry) and
+ * `formconv templates` (the built-in form templates).
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,5 +28,34 @@ int cli_formats(int argc, char **argv)
         }
         printf("%-6s %-5s %-16s %s\n", c->name, modes, exts, c->description);
     }
+    return EXIT_OK;
+}
+
+int cli_templates(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("Usage: formconv templates\n"
+               "List the built-in form templates. Readers choose one for each form from its\n"
+               "title, header rows and indicator columns; --template NAME forces one, and\n"
+               "--template FILE reads a template of your own (see formconv-template(5)).\n");
+        return EXIT_OK;
+    }
+    if (argc > 1)
+        return cli_usage_error("templates takes no arguments; unexpected '%s'", argv[1]);
+    fc_error err;
+    fc_error_clear(&err);
+    fc_template_set *set = NULL;
+    fc_status st = fc_template_set_load_builtin(&set, &err);
+    if (st) {
+        cli_print_error(&err);
+        return cli_exit_for(st);
+    }
+    printf("%-8s %-5s %s\n", "NAME", "SHAPE", "DESCRIPTION");
+    for (size_t i = 0; i < set->count; i++) {
+        const fc_template *t = set->items[i];
+        printf("%-8s %-5s %s: %s%s\n", t->id, t->list_shape ? "list" : "table", t->name,
+               t->description, i == 0 ? " (the default)" : "");
+    }
+    fc_template_set_free(set);
     return EXIT_OK;
 }

@@ -19,7 +19,9 @@ static void print_validate_help(FILE *f)
             "\n"
             "  -f, --from=FORMAT           input format (default: from the content, else\n"
             "                              the extension)\n"
-            "      --template=FILE         form template (default: the built-in one)\n"
+            "      --template=NAME|FILE    form template: a built-in one by name (see\n"
+            "                              'formconv templates'), or a file; default:\n"
+            "                              chosen for each form among the built-in ones\n"
             "  -h, --help                  show this help\n"
             "\n"
             "Format options:\n");
@@ -29,7 +31,8 @@ static void print_validate_help(FILE *f)
 /* A sink for validate: checks each form against the model's rules. */
 typedef struct check_sink {
     fc_sink base;              /* sink interface (must be first) */
-    const fc_template *tpl;    /* the template */
+    const fc_template *tpl;    /* the template (forced, or the set's default) */
+    const fc_template_set *templates; /* the set forms name their templates in, or NULL */
     size_t forms;              /* forms seen */
     size_t problems;           /* problems reported */
 } check_sink;
@@ -55,7 +58,8 @@ static fc_status check_form(fc_sink *self, const fc_form *form, fc_error *err)
     (void)err;
     check_sink *s = (check_sink *)self;
     s->forms++;
-    fc_form_check(form, s->forms, s->tpl, report_problem, &s->problems);
+    fc_form_check(form, s->forms, fc_template_for_form(s->templates, s->tpl, form),
+                  report_problem, &s->problems);
     return FC_OK;
 }
 
@@ -102,7 +106,7 @@ static int validate_file(cli_args *args, const char *path)
     }
     if (!st && problems == 0) {
         check_sink sink = {{check_begin, check_form, check_end, check_destroy, NULL},
-                           args->opts.tpl, 0, 0};
+                           args->opts.tpl, args->opts.templates, 0, 0};
         /* The format's own check has just passed: do not repeat it. */
         fc_options read_opts = args->opts;
         read_opts.checked = reader->validate != NULL;
@@ -136,13 +140,12 @@ int cli_validate(int argc, char **argv)
         cli_args_free(&args);
         return cli_usage_error("validate needs at least one file");
     }
-    fc_template *tpl = NULL;
-    status = cli_load_template(&args, &tpl);
+    fc_template_set *templates = NULL;
+    status = cli_load_templates(&args, &templates);
     if (status >= 0) {
         cli_args_free(&args);
         return status;
     }
-    args.opts.tpl = tpl;
     args.opts.warn = cli_print_warning;
     int worst = EXIT_OK;
     for (int i = first; i < argc; i++) {
@@ -150,7 +153,7 @@ int cli_validate(int argc, char **argv)
         if (file_status > worst)
             worst = file_status;
     }
-    fc_template_free(tpl);
+    fc_template_set_free(templates);
     cli_args_free(&args);
     return worst;
 }

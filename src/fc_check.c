@@ -57,9 +57,12 @@ size_t fc_form_check(const fc_form *form, size_t index, const fc_template *tpl,
         problem(form, index, report, ctx, &count, "has no title");
     if (!form->unit)
         problem(form, index, report, ctx, &count, "has no unit line (such as %s)", tpl->unit);
-    for (int k = FC_FIELD_NAME; k < FC_FIELD_KEY_COUNT; k++) {
-        const char *value = fc_form_field(form, (fc_field_key)k);
-        const char *label = fc_template_label(tpl, (fc_field_key)k);
+    for (size_t f = 0; f < tpl->field_count; f++) {
+        fc_field_key k = tpl->fields[f].key;
+        if (k == FC_FIELD_OTHER)
+            continue;
+        const char *value = fc_form_field(form, k);
+        const char *label = tpl->fields[f].label;
         if (!value)
             problem(form, index, report, ctx, &count, "has no field %s", label);
         else if (fc_utf8_is_blank(value, strlen(value)))
@@ -87,6 +90,22 @@ size_t fc_form_check(const fc_form *form, size_t index, const fc_template *tpl,
     }
     if (form->indicator_count == 0)
         problem(form, index, report, ctx, &count, "has no indicators");
+    /* Names empty where other columns hold values: a table whose columns
+     * may have shifted. */
+    size_t unnamed = 0;
+    for (size_t i = 0; i < form->indicator_count; i++) {
+        const fc_indicator *row = &form->indicators[i];
+        bool other = row->target[0] || row->midterm_target[0] || row->score[0] ||
+                     row->explanation[0];
+        for (size_t k = 0; !other && row->extra && k < form->extra_count; k++)
+            other = row->extra[k][0] != '\0';
+        unnamed += !row->name[0] && other;
+    }
+    if (unnamed)
+        problem(form, index, report, ctx, &count,
+                "%zu indicator row%s an empty name (%s) while other columns hold values",
+                unnamed, unnamed == 1 ? " has" : "s have",
+                fc_template_column_header(tpl, FC_COL_NAME));
     for (size_t i = 0; i < form->indicator_count; i++) {
         const fc_indicator *row = &form->indicators[i];
         if (row->name[0] && fc_utf8_is_blank(row->target, strlen(row->target)))

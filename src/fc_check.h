@@ -15,12 +15,12 @@
 
 /* Checks `form` (the `index`-th of its document, from 1) and passes every
  * problem to `report` (located at the form's origin). Returns the number of
- * problems found. Rules: the form has a title and a unit line; every field
- * the template knows is present and not empty (the goal may be empty only
- * if nothing else is); the annual amount is a decimal number; attribute and
- * division carry a code; there is at least one indicator; an indicator with
- * a name has a target; a second-level code extends its first-level code
- * (11 under 1). */
+ * problems found. `tpl` is the form's template. Rules: the form has a title
+ * and a unit line; every field the template knows is present and not
+ * empty; the annual amount is a decimal number; attribute and division
+ * carry a code; there is at least one indicator; no indicator rows without
+ * a name while other columns hold values; an indicator with a name has a
+ * target; a second-level code extends its first-level code (11 under 1). */
 size_t fc_form_check(const fc_form *form, size_t index, const fc_template *tpl,
                      fc_report_fn report, void *report_ctx);
 

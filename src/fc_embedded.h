@@ -12,6 +12,18 @@
 extern const unsigned char fc_embedded_default_template[];
 extern const size_t fc_embedded_default_template_size;
 
+/* templates/framework-2021.xml: the 2021 framework (成本指标 first-level, 分值, 指标解释). */
+extern const unsigned char fc_embedded_framework_2021_template[];
+extern const size_t fc_embedded_framework_2021_template_size;
+
+/* templates/midterm.xml: multi-year projects (中期目标 / 年度目标, two target columns). */
+extern const unsigned char fc_embedded_midterm_template[];
+extern const size_t fc_embedded_midterm_template_size;
+
+/* templates/flat-list.xml: flat exports, one row per indicator. */
+extern const unsigned char fc_embedded_flat_list_template[];
+extern const size_t fc_embedded_flat_list_template_size;
+
 /* templates/template.xsd: the schema every template is checked against. */
 extern const unsigned char fc_embedded_template_xsd[];
 extern const size_t fc_embedded_template_xsd_size;

@@ -24,18 +24,56 @@ void fc_layout_free(fc_layout *layout)
     layout->cell_capacity = layout->run_capacity = 0;
 }
 
+/* Number of fields on the header row that starts at field `i`. */
+static size_t row_pairs(const fc_form *form, size_t i)
+{
+    size_t pairs = 1;
+    while (i + pairs < form->field_count && form->fields[i + pairs].same_row)
+        pairs++;
+    return pairs;
+}
+
 uint32_t fc_layout_width(const fc_form *form)
 {
-    size_t width = form->column_count;
-    size_t pairs = 0;
-    for (size_t i = 0; i < form->field_count; i++) {
-        pairs = form->fields[i].same_row && i > 0 ? pairs + 1 : 1;
-        if (2 * pairs > width)
-            width = 2 * pairs;
+    size_t width = form->column_count + (form->table_label ? 1 : 0);
+    for (size_t i = 0; i < form->field_count;) {
+        size_t pairs = row_pairs(form, i);
+        const fc_field *f = &form->fields[i];
+        size_t need = (f->label_above ? pairs : 2 * pairs) + (f->group ? 1 : 0);
+        if (need > width)
+            width = need;
+        i += pairs;
     }
     if (width < 2)
         width = 2;
     return width > UINT32_MAX ? UINT32_MAX : (uint32_t)width;
+}
+
+double fc_layout_column_width(const fc_template *tpl, const fc_form *form, uint32_t col)
+{
+    if (form->table_label) {
+        if (col == 0)
+            return FC_LAYOUT_LABEL_WIDTH;
+        col--;
+    }
+    if (col >= form->column_count)
+        return FC_LAYOUT_DEFAULT_WIDTH;
+    const fc_column *c = &form->columns[col];
+    if (c->key != FC_COL_EXTRA) {
+        for (size_t i = 0; i < tpl->column_count; i++)
+            if (tpl->columns[i].key == c->key && tpl->columns[i].width > 0)
+                return tpl->columns[i].width;
+        return FC_LAYOUT_DEFAULT_WIDTH;
+    }
+    char want[256];
+    if (fc_label_key(c->header, strlen(c->header), want, sizeof want) == (size_t)-1)
+        return FC_LAYOUT_DEFAULT_WIDTH;
+    for (size_t i = 0; i < tpl->extra_column_count; i++) {
+        const fc_template_column *extra = &tpl->extra_columns[i];
+        if (extra->width > 0 && strcmp(want, extra->match_key) == 0)
+            return extra->width;
+    }
+    return FC_LAYOUT_DEFAULT_WIDTH;
 }
 
 /* Makes room for `n` cells in the scratch row. */
@@ -159,34 +197,95 @@ static fc_status emit_header_notes(fc_layout *layout, const fc_form *form, size_
     return st;
 }
 
+/* Physical rows the header row starting at field `i` takes (2 when its
+ * labels stand above their values). */
+static uint32_t row_height(const fc_form *form, size_t i)
+{
+    return form->fields[i].label_above ? 2 : 1;
+}
+
+/* True when the fields at `a` and `b` stand in the same block. */
+static bool same_group(const fc_field *a, const fc_field *b)
+{
+    return a->group && b->group && strcmp(a->group, b->group) == 0;
+}
+
+/* Rows the block starting at the header row of field `i` takes, down to
+ * the first row whose field is not in its group. */
+static uint32_t block_height(const fc_form *form, size_t i)
+{
+    uint32_t height = 0;
+    size_t j = i;
+    while (j < form->field_count && (j == i || same_group(&form->fields[i], &form->fields[j]))) {
+        height += row_height(form, j);
+        j += row_pairs(form, j);
+    }
+    return height;
+}
+
+/* Fills the scratch cells of one physical header row: the group cell (or
+ * the cell it covers) at column 0, then the row's fields from column
+ * `base`: label and value side by side, or (labels_row / values_row of a
+ * label-above row) only labels or only values, each over its segment.
+ * Returns the number of cells. */
+static size_t fill_field_row(fc_layout *layout, const fc_form *form, size_t i, size_t pairs,
+                             uint32_t width, uint32_t group_span, bool covered_group,
+                             int part)
+{
+    const fc_field *first = &form->fields[i];
+    size_t count = 0;
+    uint32_t base = first->group ? 1 : 0;
+    if (first->group) {
+        if (covered_group) {
+            set_covered(&layout->cells[count++], 0, true, FC_ROLE_LABEL);
+        } else {
+            set_cell(&layout->cells[count], 0, first->group, FC_ROLE_LABEL);
+            layout->cells[count++].rowspan = group_span;
+        }
+    }
+    uint32_t segment = (width - base) / (uint32_t)pairs;
+    for (size_t p = 0; p < pairs; p++) {
+        const fc_field *field = &form->fields[i + p];
+        uint32_t start = base + (uint32_t)p * segment;
+        uint32_t end = (p + 1 == pairs) ? width - 1 : start + segment - 1;
+        uint32_t value_col = start;
+        if (part == 0) { /* label beside value */
+            set_cell(&layout->cells[count++], start, field->label, FC_ROLE_LABEL);
+            value_col = start + 1;
+        }
+        const char *text = part == 1 ? field->label : field->value;
+        fc_role role = part == 1 ? FC_ROLE_LABEL : FC_ROLE_VALUE;
+        set_cell(&layout->cells[count], value_col, text, role);
+        layout->cells[count++].colspan = end - value_col + 1;
+        for (uint32_t c = value_col + 1; c <= end; c++)
+            set_covered(&layout->cells[count++], c, false, role);
+    }
+    return count;
+}
+
 /* Sends the header field rows (and the header notes among them). */
 static fc_status emit_fields(fc_layout *layout, const fc_form *form, uint32_t width,
                              bool *form_start, fc_error *err)
 {
     size_t next_note = 0;
     fc_status st = emit_header_notes(layout, form, &next_note, 0, width, form_start, err);
+    st = st ? st : reserve_cells(layout, width, err);
     size_t i = 0;
     while (!st && i < form->field_count) {
-        size_t pairs = 1;
-        while (i + pairs < form->field_count && form->fields[i + pairs].same_row)
-            pairs++;
-        st = reserve_cells(layout, width, err);
-        if (st)
-            break;
-        uint32_t segment = width / (uint32_t)pairs;
-        size_t count = 0;
-        for (size_t p = 0; p < pairs; p++) {
-            const fc_field *field = &form->fields[i + p];
-            uint32_t label_col = (uint32_t)p * segment;
-            uint32_t value_col = label_col + 1;
-            uint32_t end = (p + 1 == pairs) ? width - 1 : label_col + segment - 1;
-            set_cell(&layout->cells[count++], label_col, field->label, FC_ROLE_LABEL);
-            set_cell(&layout->cells[count], value_col, field->value, FC_ROLE_VALUE);
-            layout->cells[count++].colspan = end - value_col + 1;
-            for (uint32_t c = value_col + 1; c <= end; c++)
-                set_covered(&layout->cells[count++], c, false, FC_ROLE_VALUE);
+        size_t pairs = row_pairs(form, i);
+        const fc_field *f = &form->fields[i];
+        bool opens = f->group && (i == 0 || !same_group(&form->fields[i - 1], f));
+        uint32_t span = opens ? block_height(form, i) : 0;
+        /* part 0: labels beside values; 1 and 2: the labels row, then the
+         * values row of a label-above row. */
+        int parts[2] = {f->label_above ? 1 : 0, 2};
+        int nparts = f->label_above ? 2 : 1;
+        for (int k = 0; k < nparts && !st; k++) {
+            bool covered = f->group && !(opens && k == 0);
+            size_t count = fill_field_row(layout, form, i, pairs, width, span, covered, parts[k]);
+            st = emit_row(layout, count, parts[k] == 1 ? FC_ROLE_LABEL : FC_ROLE_VALUE,
+                          form_start, err);
         }
-        st = emit_row(layout, count, FC_ROLE_VALUE, form_start, err);
         i += pairs;
         if (!st)
             st = emit_header_notes(layout, form, &next_note, i, width, form_start, err);
@@ -230,25 +329,50 @@ static fc_status compute_runs(fc_layout *layout, const fc_form *form, fc_error *
     return FC_OK;
 }
 
+/* The role of a table cell in column `key`. */
+static fc_role column_role(fc_column_key key)
+{
+    switch (key) {
+    case FC_COL_LEVEL1:
+    case FC_COL_LEVEL2: return FC_ROLE_CATEGORY;
+    case FC_COL_NAME: return FC_ROLE_INDICATOR;
+    default: return FC_ROLE_TARGET;
+    }
+}
+
+/* Pads the scratch row after its last table cell up to `width` columns:
+ * the last cell spans the rest. */
+static size_t pad_row(fc_layout *layout, size_t count, uint32_t first_free, uint32_t width)
+{
+    if (count == 0 || first_free >= width)
+        return count;
+    fc_cell *last = &layout->cells[count - 1];
+    last->colspan = width - last->col;
+    fc_role role = last->role;
+    for (uint32_t c = first_free; c < width; c++)
+        set_covered(&layout->cells[count++], c, false, role);
+    return count;
+}
+
 /* Sends the indicator header and the indicator rows. */
 static fc_status emit_table(fc_layout *layout, const fc_form *form, uint32_t width,
                             bool *form_start, fc_error *err)
 {
     size_t ncols = form->column_count;
-    fc_status st = reserve_cells(layout, width > ncols ? width : ncols, err);
+    uint32_t base = form->table_label ? 1 : 0;
+    fc_status st = reserve_cells(layout, width > ncols + base ? width : ncols + base, err);
     if (st)
         return st;
-    uint32_t pad = width > ncols ? width - (uint32_t)ncols : 0;
+    uint32_t end = base + (uint32_t)ncols;
     size_t count = 0;
-    for (size_t k = 0; k < ncols; k++)
-        set_cell(&layout->cells[count++], (uint32_t)k, form->columns[k].header,
-                 FC_ROLE_COLUMN_HEADER);
-    if (pad && count) {
-        layout->cells[count - 1].colspan = pad + 1;
-        for (uint32_t c = 0; c < pad; c++)
-            set_covered(&layout->cells[count++], (uint32_t)ncols + c, false,
-                        FC_ROLE_COLUMN_HEADER);
+    if (form->table_label) {
+        set_cell(&layout->cells[count], 0, form->table_label, FC_ROLE_LABEL);
+        layout->cells[count++].rowspan = (uint32_t)(form->indicator_count + 1);
     }
+    for (size_t k = 0; k < ncols; k++)
+        set_cell(&layout->cells[count++], base + (uint32_t)k, form->columns[k].header,
+                 FC_ROLE_COLUMN_HEADER);
+    count = pad_row(layout, count, end, width);
     st = emit_row(layout, count, FC_ROLE_COLUMN_HEADER, form_start, err);
     if (!st)
         st = compute_runs(layout, form, err);
@@ -256,40 +380,28 @@ static fc_status emit_table(fc_layout *layout, const fc_form *form, uint32_t wid
         const fc_indicator *row = &form->indicators[i];
         size_t extra = 0;
         count = 0;
+        if (form->table_label)
+            set_covered(&layout->cells[count++], 0, true, FC_ROLE_LABEL);
         for (size_t k = 0; k < ncols; k++) {
             fc_cell *cell = &layout->cells[count++];
-            switch (form->columns[k].key) {
-            case FC_COL_LEVEL1:
-            case FC_COL_LEVEL2: {
-                bool first = form->columns[k].key == FC_COL_LEVEL1;
-                uint32_t run = first ? layout->run1[i] : layout->run2[i];
+            uint32_t col = base + (uint32_t)k;
+            fc_column_key key = form->columns[k].key;
+            if (key == FC_COL_LEVEL1 || key == FC_COL_LEVEL2) {
+                uint32_t run = key == FC_COL_LEVEL1 ? layout->run1[i] : layout->run2[i];
                 if (run == 0) {
-                    set_covered(cell, (uint32_t)k, true, FC_ROLE_CATEGORY);
+                    set_covered(cell, col, true, FC_ROLE_CATEGORY);
                 } else {
-                    set_cell(cell, (uint32_t)k, first ? row->level1 : row->level2,
-                             FC_ROLE_CATEGORY);
+                    set_cell(cell, col, fc_indicator_value(row, key), FC_ROLE_CATEGORY);
                     cell->rowspan = run;
                 }
-                break;
-            }
-            case FC_COL_NAME:
-                set_cell(cell, (uint32_t)k, row->name, FC_ROLE_INDICATOR);
-                break;
-            case FC_COL_TARGET:
-                set_cell(cell, (uint32_t)k, row->target, FC_ROLE_TARGET);
-                break;
-            case FC_COL_EXTRA:
-                set_cell(cell, (uint32_t)k, row->extra ? row->extra[extra] : "", FC_ROLE_TARGET);
+            } else if (key == FC_COL_EXTRA) {
+                set_cell(cell, col, row->extra ? row->extra[extra] : "", FC_ROLE_TARGET);
                 extra++;
-                break;
+            } else {
+                set_cell(cell, col, fc_indicator_value(row, key), column_role(key));
             }
         }
-        if (pad && count) {
-            layout->cells[count - 1].colspan = pad + 1;
-            for (uint32_t c = 0; c < pad; c++)
-                set_covered(&layout->cells[count++], (uint32_t)ncols + c, false,
-                            layout->cells[ncols - 1].role);
-        }
+        count = pad_row(layout, count, end, width);
         st = emit_row(layout, count, FC_ROLE_INDICATOR, form_start, err);
     }
     return st;
@@ -310,6 +422,12 @@ fc_status fc_layout_form(fc_layout *layout, const fc_form *form, fc_error *err)
         }
     if (!st && form->title) {
         st = emit_banner(layout, form->title, FC_ROLE_TITLE, width, &form_start, err);
+        if (!st && form->subtitle)
+            st = emit_banner(layout, form->subtitle, FC_ROLE_SUBTITLE, width, &form_start, err);
+        if (!st)
+            st = emit_spacer(layout, err);
+    } else if (!st && form->subtitle) {
+        st = emit_banner(layout, form->subtitle, FC_ROLE_SUBTITLE, width, &form_start, err);
         if (!st)
             st = emit_spacer(layout, err);
     }

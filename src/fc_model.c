@@ -32,7 +32,10 @@ void fc_form_reset(fc_form *form)
 {
     fc_arena_reset(&form->arena);
     form->title = NULL;
+    form->subtitle = NULL;
     form->unit = NULL;
+    form->table_label = NULL;
+    form->template_id = NULL;
     form->field_count = 0;
     form->column_count = 0;
     form->extra_count = 0;
@@ -73,14 +76,35 @@ fc_status fc_form_set_title(fc_form *form, const char *text, size_t len)
     return form->title ? FC_OK : FC_ERR_NOMEM;
 }
 
-fc_status fc_form_set_unit(fc_form *form, const char *text, size_t len)
+/* Sets *slot to a copy of `text` (NULL clears it). */
+static fc_status set_text(fc_form *form, const char **slot, const char *text, size_t len)
 {
     if (!text) {
-        form->unit = NULL;
+        *slot = NULL;
         return FC_OK;
     }
-    form->unit = fc_form_strdup(form, text, len);
-    return form->unit ? FC_OK : FC_ERR_NOMEM;
+    *slot = fc_form_strdup(form, text, len);
+    return *slot ? FC_OK : FC_ERR_NOMEM;
+}
+
+fc_status fc_form_set_unit(fc_form *form, const char *text, size_t len)
+{
+    return set_text(form, &form->unit, text, len);
+}
+
+fc_status fc_form_set_subtitle(fc_form *form, const char *text, size_t len)
+{
+    return set_text(form, &form->subtitle, text, len);
+}
+
+fc_status fc_form_set_table_label(fc_form *form, const char *text, size_t len)
+{
+    return set_text(form, &form->table_label, text, len);
+}
+
+fc_status fc_form_set_template(fc_form *form, const char *id)
+{
+    return set_text(form, &form->template_id, id, id ? strlen(id) : 0);
 }
 
 fc_status fc_form_add_field(fc_form *form, fc_field_key key,
@@ -95,10 +119,29 @@ fc_status fc_form_add_field(fc_form *form, fc_field_key key,
     field->label = fc_form_strdup(form, label, label_len);
     field->value = fc_form_strdup(form, value, value_len);
     field->same_row = same_row;
+    field->group = NULL;
+    field->label_above = false;
     if (!field->label || !field->value)
         return FC_ERR_NOMEM;
     form->field_count++;
     return FC_OK;
+}
+
+fc_status fc_form_set_field_block(fc_form *form, const char *group, size_t group_len,
+                                  bool label_above)
+{
+    if (form->field_count == 0)
+        return FC_ERR_INTERNAL;
+    fc_field *field = &form->fields[form->field_count - 1];
+    field->label_above = label_above;
+    /* Share the previous field's copy when the group is the same. */
+    const fc_field *prev = form->field_count > 1 ? field - 1 : NULL;
+    if (group && prev && prev->group && strlen(prev->group) == group_len &&
+        memcmp(prev->group, group, group_len) == 0) {
+        field->group = prev->group;
+        return FC_OK;
+    }
+    return set_text(form, &field->group, group, group_len);
 }
 
 const char *fc_form_field(const fc_form *form, fc_field_key key)
@@ -146,40 +189,32 @@ static const char *dup_z(fc_form *form, const char *text)
     return text ? fc_form_strdup(form, text, strlen(text)) : fc_form_strdup(form, "", 0);
 }
 
-fc_status fc_form_add_indicator(fc_form *form, const char *level1,
-                                const char *level2, const char *name,
-                                const char *target, const char *const *extra)
+const char *fc_indicator_value(const fc_indicator *row, fc_column_key key)
 {
-    if (!grow((void **)&form->indicators, &form->indicator_capacity,
-              form->indicator_count, sizeof *form->indicators))
-        return FC_ERR_NOMEM;
-    fc_indicator *row = &form->indicators[form->indicator_count];
-    row->level1 = dup_z(form, level1);
-    row->level2 = dup_z(form, level2);
-    row->name = dup_z(form, name);
-    row->target = dup_z(form, target);
-    row->extra = NULL;
-    if (!row->level1 || !row->level2 || !row->name || !row->target)
-        return FC_ERR_NOMEM;
-    if (form->extra_count) {
-        const char **values = fc_arena_alloc(&form->arena,
-                                             form->extra_count * sizeof *values);
-        if (!values)
-            return FC_ERR_NOMEM;
-        for (size_t i = 0; i < form->extra_count; i++) {
-            values[i] = dup_z(form, extra ? extra[i] : NULL);
-            if (!values[i])
-                return FC_ERR_NOMEM;
-        }
-        row->extra = values;
+    switch (key) {
+    case FC_COL_LEVEL1: return row->level1;
+    case FC_COL_LEVEL2: return row->level2;
+    case FC_COL_NAME: return row->name;
+    case FC_COL_TARGET: return row->target;
+    case FC_COL_MIDTERM_TARGET: return row->midterm_target;
+    case FC_COL_SCORE: return row->score;
+    case FC_COL_EXPLANATION: return row->explanation;
+    case FC_COL_EXTRA: break;
     }
-    form->indicator_count++;
-    return FC_OK;
+    return NULL;
 }
 
-fc_status fc_form_push_indicator(fc_form *form, const char *level1, const char *level2,
-                                 const char *name, const char *target,
-                                 const char *const *extra)
+/* Points the keyed values of `row` at `keyed` (NULL entries mean ""). */
+static void set_keyed(fc_indicator *row, const char *const keyed[FC_COL_KEYED])
+{
+    const char **slots[FC_COL_KEYED] = {&row->level1, &row->level2, &row->name, &row->target,
+                                        &row->midterm_target, &row->score, &row->explanation};
+    for (size_t k = 0; k < FC_COL_KEYED; k++)
+        *slots[k] = keyed[k] ? keyed[k] : "";
+}
+
+fc_status fc_form_push_keyed(fc_form *form, const char *const keyed[FC_COL_KEYED],
+                             const char *const *extra)
 {
     if (!grow((void **)&form->indicators, &form->indicator_capacity,
               form->indicator_count, sizeof *form->indicators))
@@ -193,12 +228,44 @@ fc_status fc_form_push_indicator(fc_form *form, const char *level1, const char *
             values[i] = (extra && extra[i]) ? extra[i] : "";
     }
     fc_indicator *row = &form->indicators[form->indicator_count++];
-    row->level1 = level1 ? level1 : "";
-    row->level2 = level2 ? level2 : "";
-    row->name = name ? name : "";
-    row->target = target ? target : "";
+    set_keyed(row, keyed);
     row->extra = values;
     return FC_OK;
+}
+
+fc_status fc_form_add_keyed(fc_form *form, const char *const keyed[FC_COL_KEYED],
+                            const char *const *extra)
+{
+    const char *copies[FC_COL_KEYED];
+    for (size_t k = 0; k < FC_COL_KEYED; k++)
+        if (!(copies[k] = dup_z(form, keyed[k])))
+            return FC_ERR_NOMEM;
+    const char **extra_copies = NULL;
+    if (form->extra_count) {
+        extra_copies = fc_arena_alloc(&form->arena, form->extra_count * sizeof *extra_copies);
+        if (!extra_copies)
+            return FC_ERR_NOMEM;
+        for (size_t i = 0; i < form->extra_count; i++)
+            if (!(extra_copies[i] = dup_z(form, extra ? extra[i] : NULL)))
+                return FC_ERR_NOMEM;
+    }
+    return fc_form_push_keyed(form, copies, extra_copies);
+}
+
+fc_status fc_form_add_indicator(fc_form *form, const char *level1,
+                                const char *level2, const char *name,
+                                const char *target, const char *const *extra)
+{
+    const char *keyed[FC_COL_KEYED] = {level1, level2, name, target, NULL, NULL, NULL};
+    return fc_form_add_keyed(form, keyed, extra);
+}
+
+fc_status fc_form_push_indicator(fc_form *form, const char *level1, const char *level2,
+                                 const char *name, const char *target,
+                                 const char *const *extra)
+{
+    const char *keyed[FC_COL_KEYED] = {level1, level2, name, target, NULL, NULL, NULL};
+    return fc_form_push_keyed(form, keyed, extra);
 }
 
 fc_status fc_form_insert_column(fc_form *form, size_t index, fc_column_key key,
@@ -274,19 +341,30 @@ fc_status fc_form_copy(fc_form *dst, const fc_form *src)
     memcpy(dst->origin, src->origin, sizeof dst->origin);
     if (src->title)
         st = fc_form_set_title(dst, src->title, strlen(src->title));
+    if (!st && src->subtitle)
+        st = fc_form_set_subtitle(dst, src->subtitle, strlen(src->subtitle));
     if (!st && src->unit)
         st = fc_form_set_unit(dst, src->unit, strlen(src->unit));
+    if (!st && src->table_label)
+        st = fc_form_set_table_label(dst, src->table_label, strlen(src->table_label));
+    if (!st && src->template_id)
+        st = fc_form_set_template(dst, src->template_id);
     for (size_t i = 0; !st && i < src->field_count; i++) {
         const fc_field *f = &src->fields[i];
         st = fc_form_add_field(dst, f->key, f->label, strlen(f->label), f->value,
                                strlen(f->value), f->same_row);
+        if (!st && (f->group || f->label_above))
+            st = fc_form_set_field_block(dst, f->group, f->group ? strlen(f->group) : 0,
+                                         f->label_above);
     }
     if (!st)
         st = fc_form_set_columns(dst, src->columns, src->column_count);
     for (size_t i = 0; !st && i < src->indicator_count; i++) {
         const fc_indicator *r = &src->indicators[i];
-        st = fc_form_add_indicator(dst, r->level1, r->level2, r->name, r->target,
-                                   r->extra);
+        const char *keyed[FC_COL_KEYED];
+        for (size_t k = 0; k < FC_COL_KEYED; k++)
+            keyed[k] = fc_indicator_value(r, (fc_column_key)k);
+        st = fc_form_add_keyed(dst, keyed, r->extra);
     }
     for (size_t i = 0; !st && i < src->note_count; i++) {
         const fc_note *n = &src->notes[i];
@@ -308,12 +386,15 @@ static bool same_text(const char *a, const char *b)
 bool fc_form_equal(const fc_form *a, const fc_form *b)
 {
     if (!same_text(a->title, b->title) || !same_text(a->unit, b->unit) ||
+        !same_text(a->subtitle, b->subtitle) || !same_text(a->table_label, b->table_label) ||
+        !same_text(a->template_id, b->template_id) ||
         a->field_count != b->field_count || a->column_count != b->column_count ||
         a->indicator_count != b->indicator_count || a->note_count != b->note_count)
         return false;
     for (size_t i = 0; i < a->field_count; i++) {
         const fc_field *x = &a->fields[i], *y = &b->fields[i];
         if (x->key != y->key || x->same_row != y->same_row ||
+            x->label_above != y->label_above || !same_text(x->group, y->group) ||
             strcmp(x->label, y->label) || strcmp(x->value, y->value))
             return false;
     }
@@ -323,9 +404,10 @@ bool fc_form_equal(const fc_form *a, const fc_form *b)
             return false;
     for (size_t i = 0; i < a->indicator_count; i++) {
         const fc_indicator *x = &a->indicators[i], *y = &b->indicators[i];
-        if (strcmp(x->level1, y->level1) || strcmp(x->level2, y->level2) ||
-            strcmp(x->name, y->name) || strcmp(x->target, y->target))
-            return false;
+        for (size_t k = 0; k < FC_COL_KEYED; k++)
+            if (strcmp(fc_indicator_value(x, (fc_column_key)k),
+                       fc_indicator_value(y, (fc_column_key)k)))
+                return false;
         for (size_t k = 0; k < a->extra_count; k++)
             if (strcmp(x->extra[k], y->extra[k]))
                 return false;
@@ -528,7 +610,26 @@ const char *fc_field_key_name(fc_field_key key)
     case FC_FIELD_DIVISION: return "division";
     case FC_FIELD_AMOUNT: return "amount";
     case FC_FIELD_GOAL: return "goal";
+    case FC_FIELD_MIDTERM_GOAL: return "midterm-goal";
+    case FC_FIELD_FUND_TOTAL: return "fund-total";
+    case FC_FIELD_FUND_FISCAL: return "fund-fiscal";
+    case FC_FIELD_FUND_OTHER: return "fund-other";
     case FC_FIELD_KEY_COUNT: break;
     }
     return "other";
+}
+
+const char *fc_column_key_name(fc_column_key key)
+{
+    switch (key) {
+    case FC_COL_LEVEL1: return "level1";
+    case FC_COL_LEVEL2: return "level2";
+    case FC_COL_NAME: return "name";
+    case FC_COL_TARGET: return "target";
+    case FC_COL_MIDTERM_TARGET: return "midterm-target";
+    case FC_COL_SCORE: return "score";
+    case FC_COL_EXPLANATION: return "explanation";
+    case FC_COL_EXTRA: break;
+    }
+    return "extra";
 }

@@ -33,7 +33,11 @@ typedef enum fc_field_key {
     FC_FIELD_DURATION,     /* 项目期限: duration, "1 年" */
     FC_FIELD_DIVISION,     /* 项目主管处室: division in charge, "04-行政社保股" */
     FC_FIELD_AMOUNT,       /* 项目年度金额: annual amount in the unit, "71.900000" */
-    FC_FIELD_GOAL,         /* 年度总体绩效目标: overall annual goal (kpi_target) */
+    FC_FIELD_GOAL,         /* 年度总体绩效目标 / 年度目标: overall annual goal (kpi_target) */
+    FC_FIELD_MIDTERM_GOAL, /* 中期目标: the multi-year project's mid-term goal */
+    FC_FIELD_FUND_TOTAL,   /* 年度资金总额: the year's funds in all (the fund breakdown) */
+    FC_FIELD_FUND_FISCAL,  /* 其中：财政拨款: of which fiscal appropriation */
+    FC_FIELD_FUND_OTHER,   /* 其他资金: other funds */
     FC_FIELD_KEY_COUNT     /* number of keys; not a key */
 } fc_field_key;
 
@@ -43,15 +47,25 @@ typedef struct fc_field {
     const char *label;  /* the label as written, e.g. "项目名称" */
     const char *value;  /* the value as written; "" when the cell was empty */
     bool same_row;      /* laid out on the same row as the field before it */
+    const char *group;  /* label of the block the field stands in, merged down its
+                           rows on the left ("项目资金（万元）", "总体目标"), or NULL;
+                           consecutive fields with equal groups share one block */
+    bool label_above;   /* its label stands above its value (a row of labels, then
+                           a row of values: 中期目标 | 年度目标 over their texts);
+                           fields sharing a row share this */
 } fc_field;
 
-/* The columns an indicator table may have. */
+/* The columns an indicator table may have. The keyed ones (all but
+ * FC_COL_EXTRA) appear at most once in a table. */
 typedef enum fc_column_key {
-    FC_COL_LEVEL1 = 0,  /* 一级指标: first-level category (findex) */
-    FC_COL_LEVEL2,      /* 二级指标: second-level category (sindex) */
-    FC_COL_NAME,        /* 三级指标: the indicator's name */
-    FC_COL_TARGET,      /* 绩效值 / 指标值: the target value */
-    FC_COL_EXTRA        /* any other column (指标性质, 度量单位, 权重, ...) */
+    FC_COL_LEVEL1 = 0,      /* 一级指标: first-level category (findex) */
+    FC_COL_LEVEL2,          /* 二级指标: second-level category (sindex) */
+    FC_COL_NAME,            /* 三级指标: the indicator's name */
+    FC_COL_TARGET,          /* 绩效值 / 指标值 / 年度指标值: the (annual) target value */
+    FC_COL_MIDTERM_TARGET,  /* 中期指标值: the mid-term target of a multi-year project */
+    FC_COL_SCORE,           /* 分值: the indicator's weight in points */
+    FC_COL_EXPLANATION,     /* 指标解释: what the indicator measures and how */
+    FC_COL_EXTRA            /* any other column (指标性质, 度量单位, 权重, ...) */
 } fc_column_key;
 
 /* One column of the indicator table, in the order the form shows them. */
@@ -68,9 +82,15 @@ typedef struct fc_indicator {
     const char *level2;   /* second-level category as written, "11-数量指标"; may be "" */
     const char *name;     /* third-level indicator name; "" for an empty category row */
     const char *target;   /* target value as written, "大于等于 90%"; may be "" */
+    const char *midterm_target; /* mid-term target as written; "" when none */
+    const char *score;    /* 分值 as written, "10"; "" when none */
+    const char *explanation; /* 指标解释 as written; "" when none */
     const char **extra;   /* values of the FC_COL_EXTRA columns in column order
                              (fc_form.extra_count of them); NULL when there are none */
 } fc_indicator;
+
+/* Number of keyed indicator columns (the keys before FC_COL_EXTRA). */
+#define FC_COL_KEYED ((size_t)FC_COL_EXTRA)
 
 /* Where a note stands relative to the form's parts. */
 typedef enum fc_note_place {
@@ -91,6 +111,7 @@ typedef struct fc_note {
 typedef struct fc_form {
     fc_arena arena;             /* owns every string and the small arrays of indicators */
     const char *title;          /* "部门项目支出预算绩效目标表"; NULL when the form had none */
+    const char *subtitle;       /* the line under the title, "（2022年度）"; NULL when none */
     const char *unit;           /* the whole unit line "单位：万元"; NULL when absent */
     fc_field *fields;           /* header fields in order */
     size_t field_count;         /* number of fields */
@@ -98,12 +119,16 @@ typedef struct fc_form {
     fc_column *columns;         /* indicator table columns in order (at least the template's) */
     size_t column_count;        /* number of columns */
     size_t extra_count;         /* how many of them are FC_COL_EXTRA */
+    const char *table_label;    /* the label merged down the left of the indicator table
+                                   ("绩效指标", "年度绩效指标"); NULL when the table has none */
     fc_indicator *indicators;   /* indicator rows in order */
     size_t indicator_count;     /* number of indicator rows */
     size_t indicator_capacity;  /* allocated length of indicators */
     fc_note *notes;             /* notes in order of appearance */
     size_t note_count;          /* number of notes */
     size_t note_capacity;       /* allocated length of notes */
+    const char *template_id;    /* id of the template the form follows ("2021"); NULL
+                                   for the default template of the set in use */
     char origin[FC_ERROR_LOCATION_MAX]; /* where the form began in its source ("" if built) */
 } fc_form;
 
@@ -136,6 +161,18 @@ const char *fc_form_strdup(fc_form *form, const char *text, size_t len);
 /* Sets the title (NULL clears it). Copies `text`. Returns FC_OK or FC_ERR_NOMEM. */
 fc_status fc_form_set_title(fc_form *form, const char *text, size_t len);
 
+/* Sets the line under the title (NULL clears it). Copies `text`. Returns
+ * FC_OK or FC_ERR_NOMEM. */
+fc_status fc_form_set_subtitle(fc_form *form, const char *text, size_t len);
+
+/* Sets the label of the indicator table (NULL clears it). Copies `text`.
+ * Returns FC_OK or FC_ERR_NOMEM. */
+fc_status fc_form_set_table_label(fc_form *form, const char *text, size_t len);
+
+/* Sets the id of the template the form follows (NULL: the default one).
+ * Copies `id`. Returns FC_OK or FC_ERR_NOMEM. */
+fc_status fc_form_set_template(fc_form *form, const char *id);
+
 /* Sets the unit line (NULL clears it). Copies `text`. Returns FC_OK or FC_ERR_NOMEM. */
 fc_status fc_form_set_unit(fc_form *form, const char *text, size_t len);
 
@@ -144,6 +181,12 @@ fc_status fc_form_set_unit(fc_form *form, const char *text, size_t len);
 fc_status fc_form_add_field(fc_form *form, fc_field_key key,
                             const char *label, size_t label_len,
                             const char *value, size_t value_len, bool same_row);
+
+/* Sets the block of the last field added: its group label (copied; NULL
+ * for none) and whether its label stands above its value. Returns FC_OK,
+ * FC_ERR_NOMEM, or FC_ERR_INTERNAL when the form has no field. */
+fc_status fc_form_set_field_block(fc_form *form, const char *group, size_t group_len,
+                                  bool label_above);
 
 /* Returns the value of the first field with `key` (not FC_FIELD_OTHER), or
  * NULL when the form has none. The string belongs to the form. */
@@ -161,6 +204,22 @@ fc_status fc_form_set_columns(fc_form *form, const fc_column *columns, size_t co
 fc_status fc_form_add_indicator(fc_form *form, const char *level1,
                                 const char *level2, const char *name,
                                 const char *target, const char *const *extra);
+
+/* Appends an indicator row from its keyed values, copying the strings:
+ * `keyed[k]` is the value of column key k (FC_COL_LEVEL1 .. before
+ * FC_COL_EXTRA; NULL entries mean ""), `extra` as for fc_form_add_indicator.
+ * Returns FC_OK or FC_ERR_NOMEM. */
+fc_status fc_form_add_keyed(fc_form *form, const char *const keyed[FC_COL_KEYED],
+                            const char *const *extra);
+
+/* Like fc_form_add_keyed, but the strings already belong to the form (see
+ * fc_form_push_indicator); nothing but `extra`'s array is copied. */
+fc_status fc_form_push_keyed(fc_form *form, const char *const keyed[FC_COL_KEYED],
+                             const char *const *extra);
+
+/* The value of keyed column `key` of `row` ("" when unset); NULL for
+ * FC_COL_EXTRA, whose values are in row->extra. */
+const char *fc_indicator_value(const fc_indicator *row, fc_column_key key);
 
 /* Appends an indicator row whose strings already belong to the form (they
  * came from fc_form_strdup or from another row of the same form); nothing is
@@ -242,8 +301,13 @@ const char *fc_code_style_name(fc_code_style style);
  * sets *style on success. */
 bool fc_code_style_parse(const char *name, fc_code_style *style);
 
-/* Returns the English identifier of a field key ("name", "department", ...;
- * "other" for FC_FIELD_OTHER). */
+/* Returns the English identifier of a field key ("name", "department", ...,
+ * "midterm-goal", "fund-total", "fund-fiscal", "fund-other"; "other" for
+ * FC_FIELD_OTHER). */
 const char *fc_field_key_name(fc_field_key key);
+
+/* Returns the English identifier of a column key ("level1", "level2",
+ * "name", "target", "midterm-target", "score", "explanation", "extra"). */
+const char *fc_column_key_name(fc_column_key key);
 
 #endif

@@ -43,7 +43,11 @@ typedef struct fc_setting {
 
 /* Options shared by readers and writers. */
 typedef struct fc_options {
-    const fc_template *tpl;       /* the form template (required) */
+    const fc_template *tpl;       /* the form template (required): the one forced on
+                                     every form, or the default of `templates` */
+    const fc_template_set *templates; /* the templates a reader chooses from for each
+                                     form, and writers look a form's template up in;
+                                     NULL: `tpl` is forced on every form */
     fc_limits limits;             /* input size limits */
     const fc_setting *settings;   /* format options in the order given (not owned) */
     size_t setting_count;         /* number of settings */

@@ -1,15 +1,31 @@
 /*
- * fc_recognizer.c - rows of cells to forms, driven by the template.
+ * fc_recognizer.c - rows of cells to forms, driven by the templates.
  *
- * States: IDLE (between forms), HEAD (title seen, reading unit, fields and
- * header notes), TABLE (indicator header seen, reading indicator rows), TAIL
- * (the table ended with a note; more notes may follow). A completed form is
- * held back until the next one begins or the input ends, so that notes
- * found after it can still be attached to it; leading notes waiting for the
- * next form's title are held in `pending`.
+ * Two parts. The row classifier (classify) looks at one row in the light
+ * of where the recognizer stands and says what kind of row it is (a title,
+ * header fields, the indicator header, an indicator, a note, ...) without
+ * changing anything; it refuses rows no rule explains. The state machine
+ * then takes the row through one small transition function per kind
+ * (on_title, on_fields, on_table_header, on_indicator, ...).
+ *
+ * States: IDLE (between forms), HEAD (title seen, reading the unit line,
+ * header fields and header notes), ABOVE (a row of labels was read whose
+ * values stand on the next row), TABLE (indicator header seen, reading
+ * indicator rows), TAIL (the table ended with a note; more notes may
+ * follow) and LIST (reading a flat list: one row per indicator, the
+ * project's columns on every row). A completed form is held back until the
+ * next one begins or the input ends, so that notes found after it can
+ * still be attached to it; leading notes waiting for the next form's title
+ * are held in `pending`. When a form is complete its template is chosen
+ * (choose_template).
+ *
+ * Labels, columns and categories are matched against one template: the
+ * forced one, or the union of the set's (fc_template_set.all), so that
+ * reading does not depend on the choice made at the end.
  */
 #include "fc_recognizer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,14 +36,36 @@
 #define UNIT_MAX 60
 /* Buffer for squeezed comparisons. */
 #define SQUEEZE_MAX 256
+/* Longest unknown text taken for a field label, in characters. */
+#define LABEL_CHARS_MAX 24
+/* Most labels on one row of labels standing above their values. */
+#define ABOVE_MAX 8
 
 /* Where the recognizer is within a form. */
 typedef enum rec_state {
     ST_IDLE = 0, /* no form open */
     ST_HEAD,     /* reading the header part of a form */
+    ST_ABOVE,    /* a row of labels was read: their values come next */
     ST_TABLE,    /* reading indicator rows */
-    ST_TAIL      /* after the table: notes */
+    ST_TAIL,     /* after the table: notes */
+    ST_LIST      /* reading a flat list */
 } rec_state;
+
+/* What a row is. */
+typedef enum row_kind {
+    ROW_NONE = 0,       /* nothing left once the attachment and unit are taken out */
+    ROW_TITLE,          /* a form's title */
+    ROW_SUBTITLE,       /* the line under the title, "（2022年度）" */
+    ROW_FIELDS,         /* label/value pairs */
+    ROW_ABOVE_LABELS,   /* labels whose values stand on the next row */
+    ROW_ABOVE_VALUES,   /* the values under a row of labels */
+    ROW_TABLE_HEADER,   /* the indicator header */
+    ROW_REPEAT_HEADER,  /* the same header again on a new page */
+    ROW_INDICATOR,      /* one indicator */
+    ROW_NOTE,           /* a line of the page rather than the grid */
+    ROW_LIST_HEADER,    /* the header of a flat list */
+    ROW_LIST_ITEM       /* one row of a flat list */
+} row_kind;
 
 /* A range of source columns that belongs to one model column. */
 typedef struct col_range {
@@ -35,9 +73,36 @@ typedef struct col_range {
     uint32_t last;    /* last source column (inclusive) */
 } col_range;
 
+/* A label standing above its value: where it is and what it is. */
+typedef struct above_label {
+    const fc_cell *cell;  /* the label cell (valid only during its row) */
+    uint32_t col;         /* its first source column */
+    fc_field_key key;     /* its meaning */
+    const char *label;    /* its text, copied into the form */
+} above_label;
+
+/* A column of a flat list: a project field or an indicator column. */
+typedef struct list_column {
+    col_range cols;       /* its source columns */
+    bool is_field;        /* a project column (else an indicator column) */
+    fc_field_key key;     /* for a project column: its meaning */
+    const char *label;    /* for a project column: its header (malloc'd) */
+    char *value;          /* for a project column: the current project's value (malloc'd) */
+} list_column;
+
+/* A row, classified. */
+typedef struct row_class {
+    row_kind kind;                /* what it is */
+    const fc_cell *attachment;    /* an attachment label taken out of the row, or NULL */
+    const fc_cell *unit;          /* a unit line taken out of the row, or NULL */
+    size_t n;                     /* visible cells left in rec->vis */
+} row_class;
+
 struct fc_recognizer {
-    const fc_options *opts;   /* options (template, limits) */
-    const fc_template *tpl;   /* the template */
+    const fc_options *opts;   /* options (templates, limits) */
+    const fc_template *tpl;   /* the template labels are matched against (forced or union) */
+    const fc_template_set *set; /* the templates chosen from, or NULL when one is forced */
+    const fc_template *list_tpl; /* the template of flat lists (forced or in the set), or NULL */
     fc_sink *sink;            /* receiver of forms (not owned) */
     fc_locate_fn locate;      /* location formatter of the reader */
     void *locate_ctx;         /* its context */
@@ -55,6 +120,18 @@ struct fc_recognizer {
     size_t range_capacity;    /* allocated length of ranges */
     uint32_t table_col0;      /* first source column of the indicator table */
     uint32_t table_width;     /* source columns the indicator header spans */
+    bool has_table_label;     /* the table has a label column left of it */
+    uint32_t table_label_col; /* its source column */
+    const char *group;        /* the open block's label (in the form), or NULL */
+    uint32_t group_col;       /* source column of the open block's label */
+    bool group_above;         /* the open block's labels stand above their values */
+    above_label above[ABOVE_MAX]; /* the row of labels waiting for its values */
+    size_t above_count;       /* number of them */
+    list_column *list;        /* the columns of the flat list being read */
+    size_t list_count;        /* their number */
+    char *list_title;         /* the title above the flat list (malloc'd), or NULL */
+    char *list_unit;          /* the unit line above the flat list (malloc'd), or NULL */
+    bool list_form_open;      /* a project of the list is being read */
     const fc_cell **vis;      /* scratch: visible cells of the current row */
     size_t vis_capacity;      /* allocated length of vis */
     const char **values;      /* scratch: one value per model column */
@@ -62,6 +139,8 @@ struct fc_recognizer {
     size_t values_capacity;   /* allocated length of values and inherit */
     fc_doc doc;               /* what begin() receives (attachment only) */
 };
+
+/* ---- Errors and locations ---------------------------------------------- */
 
 /* Sets `err` for an allocation that failed while filling `form` (may be
  * NULL): the form outgrew its size limit (input rejected) or memory ran out. */
@@ -74,6 +153,46 @@ static fc_status no_room(const fc_form *form, fc_error *err)
     return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
 }
 
+/* Formats the location of `cell` (or the row) into `buf`. */
+static void where(const fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
+                  char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (rec->locate)
+        rec->locate(rec->locate_ctx, row, cell, buf, size);
+}
+
+/* Sets `err` to an input error (printf-style message) located at `cell`
+ * of `row`. */
+static fc_status reject(const fc_recognizer *rec, fc_error *err, fc_status code,
+                        const fc_row *row, const fc_cell *cell, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static fc_status reject(const fc_recognizer *rec, fc_error *err, fc_status code,
+                        const fc_row *row, const fc_cell *cell, const char *fmt, ...)
+{
+    char loc[FC_ERROR_LOCATION_MAX];
+    where(rec, row, cell, loc, sizeof loc);
+    va_list ap;
+    va_start(ap, fmt);
+    fc_status st = fc_error_setv(err, code, loc, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* Copies a cell's text into a NUL-terminated buffer for a message, cut on
+ * a character boundary. Returns `buf`. */
+static const char *quote_cell(const fc_cell *cell, char *buf, size_t size)
+{
+    size_t n = cell->len < size - 1 ? cell->len : size - 1;
+    while (n > 0 && n < cell->len && ((unsigned char)cell->text[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(buf, cell->text, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ---- Setup ------------------------------------------------------------ */
+
 fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn locate,
                             void *locate_ctx, fc_recognizer **out, fc_error *err)
 {
@@ -82,7 +201,15 @@ fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn 
     if (!rec)
         return no_room(NULL, err);
     rec->opts = opts;
-    rec->tpl = opts->tpl;
+    rec->set = opts->templates;
+    rec->tpl = rec->set && rec->set->all ? rec->set->all : opts->tpl;
+    if (rec->set) {
+        for (size_t i = 0; i < rec->set->count && !rec->list_tpl; i++)
+            if (rec->set->items[i]->list_shape)
+                rec->list_tpl = rec->set->items[i];
+    } else if (opts->tpl && opts->tpl->list_shape) {
+        rec->list_tpl = opts->tpl;
+    }
     rec->sink = sink;
     rec->locate = locate;
     rec->locate_ctx = locate_ctx;
@@ -100,6 +227,19 @@ fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn 
     return FC_OK;
 }
 
+/* Forgets the columns of a flat list. */
+static void clear_list(fc_recognizer *rec)
+{
+    for (size_t i = 0; i < rec->list_count; i++) {
+        free((char *)rec->list[i].label);
+        free(rec->list[i].value);
+    }
+    free(rec->list);
+    rec->list = NULL;
+    rec->list_count = 0;
+    rec->list_form_open = false;
+}
+
 void fc_recognizer_free(fc_recognizer *rec)
 {
     if (!rec)
@@ -107,6 +247,9 @@ void fc_recognizer_free(fc_recognizer *rec)
     fc_form_free(rec->form);
     fc_form_free(rec->done);
     fc_form_free(rec->pending);
+    clear_list(rec);
+    free(rec->list_title);
+    free(rec->list_unit);
     free(rec->attachment);
     free(rec->ranges);
     free(rec->vis);
@@ -120,23 +263,7 @@ size_t fc_recognizer_form_count(const fc_recognizer *rec)
     return rec->forms_sent + (rec->have_done ? 1 : 0);
 }
 
-/* Formats the location of `cell` (or the row) into `buf`. */
-static void where(const fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
-                  char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (rec->locate)
-        rec->locate(rec->locate_ctx, row, cell, buf, size);
-}
-
-/* Sets `err` to an input error located at `cell` of `row`. */
-static fc_status reject(const fc_recognizer *rec, fc_error *err, fc_status code,
-                        const fc_row *row, const fc_cell *cell, const char *message)
-{
-    char loc[FC_ERROR_LOCATION_MAX];
-    where(rec, row, cell, loc, sizeof loc);
-    return fc_error_set(err, code, loc, "%s", message);
-}
+/* ---- What a cell is ---------------------------------------------------- */
 
 /* Squeezes a cell's text into `buf`; returns false when it is too long. */
 static bool squeeze_cell(const fc_cell *cell, char *buf, size_t size)
@@ -157,7 +284,7 @@ static size_t colon_at(const char *s)
 {
     if (s[0] == ':')
         return 1;
-    if (memcmp(s, "\xEF\xBC\x9A", 3) == 0 && s[0])
+    if (s[0] && memcmp(s, "\xEF\xBC\x9A", 3) == 0)
         return 3;
     return 0;
 }
@@ -290,54 +417,114 @@ static bool is_note_start(const fc_template *tpl, const fc_cell *cell)
     return false;
 }
 
+/* True when the cell holds a note keyword (签字, 盖章, 审核意见, 合计):
+ * a line of the page, not of the grid. */
+static bool has_note_keyword(const fc_template *tpl, const fc_cell *cell)
+{
+    char buf[SQUEEZE_MAX];
+    if (tpl->note_keyword_count == 0 || cell->len > 90 || !squeeze_cell(cell, buf, sizeof buf))
+        return false;
+    for (size_t i = 0; i < tpl->note_keyword_count; i++)
+        if (strstr(buf, tpl->note_keywords[i]))
+            return true;
+    return false;
+}
+
+/* True when the cell is a line of the page: a note prefix with a colon or
+ * a note keyword. */
+static bool is_note_line(const fc_template *tpl, const fc_cell *cell)
+{
+    return is_note_start(tpl, cell) || has_note_keyword(tpl, cell);
+}
+
 /* True when the cell is a known header label; sets *key. */
 static bool is_label(const fc_template *tpl, const fc_cell *cell, fc_field_key *key)
 {
-    return cell->len <= SQUEEZE_MAX &&
-           fc_template_match_label(tpl, cell->text, cell->len, key);
+    return cell->len <= SQUEEZE_MAX && fc_template_match_label(tpl, cell->text, cell->len, key);
 }
 
-/* True when the visible cells look like an indicator header row. */
-static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+/* True when the cell is a known indicator column header; sets *key. */
+static bool is_column(const fc_template *tpl, const fc_cell *cell, fc_column_key *key)
 {
-    if (n < 2)
+    return cell->len <= SQUEEZE_MAX && fc_template_match_column(tpl, cell->text, cell->len, key);
+}
+
+/* True when the text is a number, an amount, a percentage or a date: text
+ * that is a value and can never be a label or a category. */
+static bool is_numeric(const char *text, size_t len)
+{
+    const char *t = text;
+    size_t n = len;
+    fc_utf8_trim(&t, &n);
+    if (n == 0)
         return false;
-    bool level1 = false, other = false;
+    size_t digits = 0, others = 0;
     for (size_t i = 0; i < n; i++) {
-        fc_column_key key;
-        if (vis[i]->len > SQUEEZE_MAX ||
-            !fc_template_match_column(tpl, vis[i]->text, vis[i]->len, &key))
-            continue;
-        if (key == FC_COL_LEVEL1)
-            level1 = true;
-        else if (key == FC_COL_LEVEL2 || key == FC_COL_NAME)
-            other = true;
+        unsigned char c = (unsigned char)t[i];
+        if (c >= '0' && c <= '9')
+            digits++;
+        else if (!strchr("+-.,%/: ", c))
+            others++;
     }
-    return level1 && other;
+    return digits > 0 && others == 0;
 }
 
-/* Inside a table, a repeated indicator header must start with the first
- * column's header: checks that cheaply before the full test. */
-static bool starts_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+/* True when an unknown cell can stand for a field label: short text with
+ * a letter or CJK character, no sentence punctuation, not a number. */
+static bool label_shaped(const fc_template *tpl, const fc_cell *cell)
 {
-    const fc_form *form = rec->form;
-    if (n < 2 || form->column_count == 0)
+    char buf[SQUEEZE_MAX];
+    if (cell->len > 4 * LABEL_CHARS_MAX || !squeeze_cell(cell, buf, sizeof buf) || !buf[0])
         return false;
-    const char *first = form->columns[0].header;
-    return vis[0]->len == strlen(first) && memcmp(vis[0]->text, first, vis[0]->len) == 0;
+    size_t len = strlen(buf);
+    if (fc_utf8_length(buf, len) > LABEL_CHARS_MAX || is_numeric(buf, len))
+        return false;
+    /* 。，；！？ and their ASCII kin mark sentences, not labels. */
+    static const char *const stops[] = {"\xE3\x80\x82", "\xEF\xBC\x8C", "\xEF\xBC\x9B",
+                                        "\xEF\xBC\x81", "\xEF\xBC\x9F", ";", "!", "?"};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        if (strstr(buf, stops[i]))
+            return false;
+    if (fc_template_is_category(tpl, 1, cell->text, cell->len) ||
+        fc_template_is_category(tpl, 2, cell->text, cell->len))
+        return false;
+    bool letter = false;
+    for (size_t i = 0; i < len && !letter; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        letter = c >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    }
+    return letter;
 }
 
-/* True when the visible cells look like an indicator row: a known category
- * in the first or second visible cell. */
-static bool looks_like_indicator(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+/* True when the cell is a year line under a title: "（2022年度）",
+ * "(2022年)", "2022年度". */
+static bool is_year_line(const fc_cell *cell)
 {
-    if (n < 2)
+    char buf[SQUEEZE_MAX];
+    if (cell->len > 60 || !squeeze_cell(cell, buf, sizeof buf))
         return false;
-    if (fc_template_is_category(tpl, 1, vis[0]->text, vis[0]->len) ||
-        fc_template_is_category(tpl, 2, vis[0]->text, vis[0]->len))
-        return true;
-    return fc_template_is_category(tpl, 2, vis[1]->text, vis[1]->len);
+    size_t n = strlen(buf);
+    const char *p = buf;
+    if (starts_with(p, "（"))
+        p += 3;
+    else if (*p == '(')
+        p++;
+    size_t digits = 0;
+    while (p[digits] >= '0' && p[digits] <= '9')
+        digits++;
+    if (digits != 4 || !starts_with(p + 4, "年"))
+        return false;
+    const char *end = buf + n;
+    if (n >= 3 && strcmp(end - 3, "）") == 0)
+        end -= 3;
+    else if (n >= 1 && end[-1] == ')')
+        end--;
+    /* What stands between the year and the bracket is short: 年, 年度,
+     * 年预算, or a span "2021-2023年". */
+    return (size_t)(end - p) <= 24;
 }
+
+/* ---- Rows --------------------------------------------------------------- */
 
 /* Makes room for `n` entries in the scratch arrays. */
 static bool reserve_scratch(fc_recognizer *rec, size_t cells, size_t columns)
@@ -362,6 +549,367 @@ static bool reserve_scratch(fc_recognizer *rec, size_t cells, size_t columns)
     }
     return true;
 }
+
+/* Collects the visible cells of `row` into rec->vis; returns their count. */
+static size_t visible_cells(fc_recognizer *rec, const fc_row *row)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < row->cell_count; i++) {
+        const fc_cell *c = &row->cells[i];
+        if (c->covered || c->len == 0 || fc_utf8_is_blank(c->text, c->len))
+            continue;
+        rec->vis[n++] = c;
+    }
+    return n;
+}
+
+/* The cell of `row` at source column `col`, or NULL. */
+static const fc_cell *cell_at(const fc_row *row, uint32_t col)
+{
+    for (size_t i = 0; i < row->cell_count; i++)
+        if (row->cells[i].col == col)
+            return &row->cells[i];
+    return NULL;
+}
+
+/* True when `row` has nothing at source column `col`: no cell, a blank
+ * one, or one covered by a merge. */
+static bool empty_at(const fc_row *row, uint32_t col)
+{
+    const fc_cell *c = cell_at(row, col);
+    return !c || c->covered || fc_utf8_is_blank(c->text, c->len);
+}
+
+/* Finds the model column of source column `col`, or -1. */
+static long column_of(const fc_recognizer *rec, uint32_t col)
+{
+    for (size_t i = 0; i < rec->form->column_count; i++)
+        if (col >= rec->ranges[i].first && col <= rec->ranges[i].last)
+            return (long)i;
+    return -1;
+}
+
+/* True when, inside an indicator table, `cell` is an ordinary unmerged cell
+ * of a column after the categories: a lone indicator name there is not a
+ * title even if it mentions one. */
+static bool inside_table_text(const fc_recognizer *rec, const fc_cell *cell)
+{
+    if (rec->state != ST_TABLE || cell->colspan > 1)
+        return false;
+    long k = column_of(rec, cell->col);
+    if (k < 0)
+        return false;
+    fc_column_key key = rec->form->columns[k].key;
+    return key != FC_COL_LEVEL1 && key != FC_COL_LEVEL2;
+}
+
+/* True when the visible cells hold the indicator header: a first-level
+ * column and a second-level or name column. */
+static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+{
+    if (n < 2)
+        return false;
+    bool level1 = false, other = false;
+    for (size_t i = 0; i < n; i++) {
+        fc_column_key key;
+        if (!is_column(tpl, vis[i], &key))
+            continue;
+        if (key == FC_COL_LEVEL1)
+            level1 = true;
+        else if (key == FC_COL_LEVEL2 || key == FC_COL_NAME)
+            other = true;
+    }
+    return level1 && other;
+}
+
+/* Number of the visible cells that are known column headers other than
+ * extra ones. */
+static size_t known_headers(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        fc_column_key key;
+        if (is_column(tpl, vis[i], &key) && key != FC_COL_EXTRA)
+            count++;
+    }
+    return count;
+}
+
+/* True when the row repeats the current table's header (a new printed page). */
+static bool same_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+{
+    const fc_form *form = rec->form;
+    size_t skip = rec->has_table_label && n > 0 && vis[0]->col == rec->table_label_col ? 1 : 0;
+    if (n - skip != form->column_count)
+        return false;
+    for (size_t i = 0; i < form->column_count; i++)
+        if (strlen(form->columns[i].header) != vis[i + skip]->len ||
+            memcmp(form->columns[i].header, vis[i + skip]->text, vis[i + skip]->len) != 0)
+            return false;
+    return true;
+}
+
+/* True when the visible cells look like an indicator row: a known category
+ * in the first or second visible cell. */
+static bool looks_like_indicator(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+{
+    if (n < 2)
+        return false;
+    if (fc_template_is_category(tpl, 1, vis[0]->text, vis[0]->len) ||
+        fc_template_is_category(tpl, 2, vis[0]->text, vis[0]->len))
+        return true;
+    return fc_template_is_category(tpl, 2, vis[1]->text, vis[1]->len);
+}
+
+/* True when the visible cells hold the header of a flat list: the project
+ * name among the labels and the indicator header among the columns. */
+static bool is_list_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+{
+    if (!rec->list_tpl || n < 3 || !is_indicator_header(rec->tpl, vis, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        fc_field_key key;
+        fc_column_key ckey;
+        if (!is_column(rec->list_tpl, vis[i], &ckey) && is_label(rec->list_tpl, vis[i], &key) &&
+            key == FC_FIELD_NAME)
+            return true;
+    }
+    return false;
+}
+
+/* Refuses a row that reveals another form of the family: the title, or any
+ * of the visible cells as a label or header. */
+static fc_status check_other_form(const fc_recognizer *rec, const fc_row *row,
+                                  const fc_cell *const *vis, size_t n, bool title,
+                                  fc_error *err)
+{
+    if (rec->tpl->other_count == 0)
+        return FC_OK;
+    for (size_t i = 0; i < n; i++) {
+        const fc_template_other *o =
+            fc_template_other_form(rec->tpl, vis[i]->text, vis[i]->len, title);
+        if (o)
+            return reject(rec, err, FC_ERR_INPUT, row, vis[i],
+                          "this is a %s (%s), not a 绩效目标表; formconv has no template for it",
+                          o->name, o->english);
+    }
+    return FC_OK;
+}
+
+/* True when the first visible cell continues the open block of header
+ * rows: the block's column is empty in this row and the row starts right
+ * of it. */
+static bool continues_group(const fc_recognizer *rec, const fc_row *row,
+                            const fc_cell *const *vis)
+{
+    return rec->group && vis[0]->col > rec->group_col && empty_at(row, rec->group_col);
+}
+
+/* True when vis[0] opens a block of header rows: a known block label, or a
+ * label-shaped cell merged down whose neighbour is a known label. */
+static bool opens_group(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+{
+    if (n < 2)
+        return false;
+    fc_field_key key;
+    if (fc_template_match_group(rec->tpl, vis[0]->text, vis[0]->len) >= 0)
+        return is_label(rec->tpl, vis[1], &key);
+    return vis[0]->rowspan > 1 && !is_label(rec->tpl, vis[0], &key) &&
+           label_shaped(rec->tpl, vis[0]) && is_label(rec->tpl, vis[1], &key);
+}
+
+/* True when the visible cells from `from` are a row of labels standing
+ * above their values: an open block whose labels stand above, or at least
+ * two goal labels (年度目标, 中期目标) with nothing beside them. */
+static bool is_above_row(const fc_recognizer *rec, const fc_row *row,
+                         const fc_cell *const *vis, size_t n, size_t from, bool above_group)
+{
+    if (above_group)
+        return true;
+    if (n - from < 2)
+        return false;
+    for (size_t i = from; i < n; i++) {
+        fc_field_key key;
+        if (!is_label(rec->tpl, vis[i], &key) ||
+            (key != FC_FIELD_GOAL && key != FC_FIELD_MIDTERM_GOAL))
+            return false;
+        uint32_t right = vis[i]->col + (vis[i]->colspan ? vis[i]->colspan : 1);
+        if (i + 1 < n && vis[i + 1]->col == right)
+            return false; /* a label right beside the next: pairs */
+        (void)row;
+    }
+    return true;
+}
+
+/* Takes the attachment label and the unit line out of the visible cells
+ * (they may share a row with others) into `cls`. */
+static void take_out_banners(const fc_recognizer *rec, row_class *cls)
+{
+    size_t n = cls->n, kept = 0;
+    /* An indicator row (three or more cells in a table) holds neither. */
+    if (rec->state == ST_TABLE && n > 2)
+        return;
+    if (rec->state == ST_LIST && n > 2)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const fc_cell *c = rec->vis[i];
+        if (!cls->attachment && is_attachment(rec->tpl, c))
+            cls->attachment = c;
+        else if (!cls->unit && is_unit(rec->tpl, c))
+            cls->unit = c;
+        else
+            rec->vis[kept++] = c;
+    }
+    cls->n = kept;
+}
+
+/* The row classifier: says what `row` is, given the state, without
+ * changing anything. Refuses rows no rule explains. */
+static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class *cls,
+                          fc_error *err)
+{
+    take_out_banners(rec, cls);
+    size_t n = cls->n;
+    if (n == 0) {
+        cls->kind = ROW_NONE;
+        return FC_OK;
+    }
+    const fc_template *tpl = rec->tpl;
+    const fc_cell *const *vis = rec->vis;
+    fc_field_key key;
+    fc_status st;
+
+    if (rec->state == ST_ABOVE) {
+        cls->kind = is_indicator_header(tpl, vis, n) ? ROW_TABLE_HEADER : ROW_ABOVE_VALUES;
+        return FC_OK;
+    }
+    if (n == 1 && is_title(tpl, vis[0]) &&
+        (!inside_table_text(rec, vis[0]) || is_exact_title(tpl, vis[0])) &&
+        !(rec->state == ST_LIST && !is_exact_title(tpl, vis[0]))) {
+        if ((st = check_other_form(rec, row, vis, 1, true, err)))
+            return st;
+        cls->kind = ROW_TITLE;
+        return FC_OK;
+    }
+    if (n == 1 && rec->state == ST_HEAD && rec->form->title && !rec->form->subtitle &&
+        rec->form->field_count == 0 && is_year_line(vis[0])) {
+        cls->kind = ROW_SUBTITLE;
+        return FC_OK;
+    }
+    if (rec->state == ST_LIST) {
+        if (is_list_header(rec, vis, n))
+            cls->kind = ROW_REPEAT_HEADER;
+        else if (is_note_line(tpl, vis[0]) || (n == 1 && vis[0]->colspan > 1))
+            cls->kind = ROW_NOTE;
+        else
+            cls->kind = ROW_LIST_ITEM;
+        return FC_OK;
+    }
+    bool in_table = rec->state == ST_TABLE;
+    bool label_first = (!in_table || vis[0]->col <= rec->table_col0) && is_label(tpl, vis[0], &key);
+    if (!label_first && is_indicator_header(tpl, vis, n)) {
+        if ((st = check_other_form(rec, row, vis, n, false, err)))
+            return st;
+        if (is_list_header(rec, vis, n))
+            cls->kind = ROW_LIST_HEADER;
+        else if (in_table && same_header(rec, vis, n))
+            cls->kind = ROW_REPEAT_HEADER;
+        else
+            cls->kind = ROW_TABLE_HEADER;
+        return FC_OK;
+    }
+    if (!in_table && is_list_header(rec, vis, n)) {
+        cls->kind = ROW_LIST_HEADER;
+        return FC_OK;
+    }
+    if (!label_first && rec->state != ST_TAIL && known_headers(tpl, vis, n) >= 2) {
+        /* Almost the indicator header: name what does not fit. */
+        for (size_t i = 0; i < n; i++) {
+            fc_column_key ckey;
+            if (!is_column(tpl, vis[i], &ckey) &&
+                !(i == 0 && fc_template_is_table_label(tpl, vis[i]->text, vis[i]->len))) {
+                char text[120];
+                return reject(rec, err, FC_ERR_INPUT, row, vis[i],
+                              "unexpected indicator column header \"%s\": the header needs "
+                              "%s and %s (and may have %s)", quote_cell(vis[i], text, sizeof text),
+                              fc_template_column_header(tpl, FC_COL_LEVEL1),
+                              fc_template_column_header(tpl, FC_COL_NAME),
+                              fc_template_column_header(tpl, FC_COL_TARGET));
+            }
+        }
+        return reject(rec, err, FC_ERR_INPUT, row, vis[0],
+                      "indicator header without a %s column",
+                      fc_template_column_header(tpl, FC_COL_LEVEL1));
+    }
+    bool group_row = !in_table && rec->state != ST_TAIL &&
+                     (opens_group(rec, vis, n) || (rec->state == ST_HEAD &&
+                                                   continues_group(rec, row, vis)));
+    if (label_first || group_row) {
+        if ((st = check_other_form(rec, row, vis, n, false, err)))
+            return st;
+        bool opens = group_row && opens_group(rec, vis, n);
+        bool above_group = false;
+        if (opens) {
+            int g = fc_template_match_group(tpl, vis[0]->text, vis[0]->len);
+            above_group = g >= 0 && tpl->groups[g].label_above;
+        } else if (group_row) {
+            above_group = rec->group_above;
+        }
+        cls->kind = is_above_row(rec, row, vis, n, opens ? 1 : 0, above_group) ? ROW_ABOVE_LABELS
+                                                                              : ROW_FIELDS;
+        return FC_OK;
+    }
+    switch (rec->state) {
+    case ST_IDLE:
+        if (looks_like_indicator(tpl, vis, n))
+            return reject(rec, err, FC_ERR_INPUT, row, vis[0],
+                          "indicator row before its header (%s/%s/%s/%s)",
+                          fc_template_column_header(tpl, FC_COL_LEVEL1),
+                          fc_template_column_header(tpl, FC_COL_LEVEL2),
+                          fc_template_column_header(tpl, FC_COL_NAME),
+                          fc_template_column_header(tpl, FC_COL_TARGET));
+        cls->kind = ROW_NOTE;
+        return FC_OK;
+    case ST_HEAD:
+        if (looks_like_indicator(tpl, vis, n))
+            return reject(rec, err, FC_ERR_INPUT, row, vis[0],
+                          "indicator row before its header (%s/%s/%s/%s)",
+                          fc_template_column_header(tpl, FC_COL_LEVEL1),
+                          fc_template_column_header(tpl, FC_COL_LEVEL2),
+                          fc_template_column_header(tpl, FC_COL_NAME),
+                          fc_template_column_header(tpl, FC_COL_TARGET));
+        if (n == 1 || is_note_line(tpl, vis[0]))
+            cls->kind = ROW_NOTE;
+        else
+            cls->kind = ROW_FIELDS;
+        return FC_OK;
+    case ST_TABLE: {
+        const fc_cell *first = vis[0];
+        bool in_label_col = rec->has_table_label && first->col == rec->table_label_col;
+        bool outside = first->col < rec->table_col0 && !in_label_col;
+        /* A keyword line starts at the table's left edge and holds a cell
+         * or two: an indicator named 填报人员培训 is not one. */
+        bool keyword_line = n <= 2 && first->col <= rec->table_col0 &&
+                            has_note_keyword(tpl, first);
+        if (is_note_start(tpl, first) || keyword_line ||
+            (n == 1 && ((rec->table_width > 1 && first->colspan >= rec->table_width) ||
+                        column_of(rec, first->col) < 0 || in_label_col)) ||
+            (in_label_col && n >= 1) || outside)
+            cls->kind = ROW_NOTE;
+        else
+            cls->kind = ROW_INDICATOR;
+        return FC_OK;
+    }
+    case ST_TAIL:
+    case ST_ABOVE:
+    case ST_LIST:
+        break;
+    }
+    cls->kind = ROW_NOTE;
+    return FC_OK;
+}
+
+/* ---- Forms ------------------------------------------------------------ */
 
 /* Sends the held-back form to the sink (calling begin first if needed). */
 static fc_status send_done(fc_recognizer *rec, fc_error *err)
@@ -405,8 +953,109 @@ static fc_status adopt_pending(fc_recognizer *rec, fc_form *form, fc_note_place 
     return FC_OK;
 }
 
-/* Completes the form being built: checks it and holds it back as `done`
- * (sending the one held before). */
+/* True when `form` shows `feature`. */
+static bool has_feature(const fc_form *form, const fc_feature *feature)
+{
+    switch (feature->kind) {
+    case FC_FEATURE_TITLE: {
+        char buf[SQUEEZE_MAX];
+        return form->title && strlen(form->title) < sizeof buf &&
+               fc_utf8_squeeze(form->title, strlen(form->title), buf, sizeof buf) !=
+                   (size_t)-1 &&
+               strstr(buf, feature->text) != NULL;
+    }
+    case FC_FEATURE_FIELD:
+        return fc_form_field(form, (fc_field_key)feature->key) != NULL;
+    case FC_FEATURE_COLUMN:
+        return fc_form_column_index(form, (fc_column_key)feature->key) >= 0;
+    case FC_FEATURE_CATEGORY: {
+        const char *last = NULL;
+        for (size_t i = 0; i < form->indicator_count; i++) {
+            const fc_indicator *row = &form->indicators[i];
+            const char *text = feature->level == 1 ? row->level1 : row->level2;
+            if (text == last || (last && strcmp(text, last) == 0))
+                continue; /* a run of the same category: checked once */
+            last = text;
+            char key[SQUEEZE_MAX];
+            size_t len = strlen(text);
+            if (len < sizeof key && fc_category_key(text, len, key, sizeof key) != (size_t)-1 &&
+                strcmp(key, feature->text) == 0)
+                return true;
+        }
+        return false;
+    }
+    }
+    return false;
+}
+
+/* True when `form` meets every need of `tpl`. */
+static bool meets_needs(const fc_template *tpl, const fc_form *form)
+{
+    for (size_t i = 0; i < tpl->need_count; i++) {
+        bool any = false;
+        for (size_t k = 0; k < tpl->needs[i].count && !any; k++)
+            any = has_feature(form, &tpl->needs[i].any[k]);
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+/* Number of the form's labels and columns `tpl` does not know. */
+static size_t unknown_parts(const fc_template *tpl, const fc_form *form)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < form->field_count; i++) {
+        fc_field_key key;
+        const fc_field *f = &form->fields[i];
+        if (!fc_template_match_label(tpl, f->label, strlen(f->label), &key) || key != f->key)
+            count++;
+    }
+    for (size_t i = 0; i < form->column_count; i++) {
+        fc_column_key key;
+        const fc_column *c = &form->columns[i];
+        if (!fc_template_match_column(tpl, c->header, strlen(c->header), &key) || key != c->key)
+            count++;
+    }
+    return count;
+}
+
+/* Chooses the template `form` follows among the set's table templates:
+ * those whose needs the form meets; of them the most specific (most
+ * needs), then the one that knows most of its labels and columns. Two
+ * that fit equally: the form is refused, naming both. */
+static fc_status choose_template(fc_recognizer *rec, fc_form *form, fc_error *err)
+{
+    if (!rec->set)
+        return FC_OK;
+    const fc_template *best = NULL, *tie = NULL;
+    size_t best_unknown = 0;
+    for (size_t i = 0; i < rec->set->count; i++) {
+        const fc_template *t = rec->set->items[i];
+        if (t->list_shape || !meets_needs(t, form))
+            continue;
+        if (best && t->need_count < best->need_count)
+            continue;
+        size_t unknown = unknown_parts(t, form);
+        if (!best || t->need_count > best->need_count || unknown < best_unknown) {
+            best = t;
+            best_unknown = unknown;
+            tie = NULL;
+        } else if (unknown == best_unknown) {
+            tie = t;
+        }
+    }
+    if (tie)
+        return fc_error_set(err, FC_ERR_INPUT, form->origin,
+                            "form fits the templates %s (%s) and %s (%s) equally; choose one "
+                            "with --template", best->id, best->name, tie->id, tie->name);
+    if (!best || best == rec->set->items[0])
+        return FC_OK;
+    return fc_form_set_template(form, best->id) ? no_room(form, err) : FC_OK;
+}
+
+/* Completes the form being built: checks it, chooses its template and
+ * holds it back as `done` (sending the one held before). */
 static fc_status complete_form(fc_recognizer *rec, fc_error *err)
 {
     if (rec->state == ST_IDLE)
@@ -414,10 +1063,13 @@ static fc_status complete_form(fc_recognizer *rec, fc_error *err)
     fc_form *form = rec->form;
     if (form->field_count == 0)
         return fc_error_set(err, FC_ERR_INPUT, form->origin,
-                            "form has no header fields (项目名称, 主管部门, ...)");
-    if (form->column_count == 0 && fc_template_apply_columns(rec->tpl, form))
+                            "form has no header fields: a title, but no %s row below it",
+                            fc_template_label(rec->tpl, FC_FIELD_NAME));
+    if (form->column_count == 0 && fc_template_apply_columns(rec->opts->tpl, form))
         return no_room(rec->form, err);
-    fc_status st = send_done(rec, err);
+    fc_status st = choose_template(rec, form, err);
+    if (!st)
+        st = send_done(rec, err);
     if (st)
         return st;
     rec->form = rec->done;
@@ -425,6 +1077,9 @@ static fc_status complete_form(fc_recognizer *rec, fc_error *err)
     rec->have_done = true;
     rec->state = ST_IDLE;
     rec->table_width = 0;
+    rec->has_table_label = false;
+    rec->group = NULL;
+    rec->above_count = 0;
     return FC_OK;
 }
 
@@ -491,36 +1146,241 @@ static fc_status add_note(fc_form *form, fc_note_place place,
     return st;
 }
 
-/* Reads the label/value pairs of a header row into the form. */
-static fc_status add_fields(fc_recognizer *rec, const fc_row *row, fc_error *err)
+/* ---- Transitions ------------------------------------------------------ */
+
+/* The attachment label: the document's when it comes first; the same label
+ * again (a sheet or a dump of its own repeating it) is that label, not a
+ * note; another one is a note. */
+static fc_status on_attachment(fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
+                               fc_error *err)
+{
+    if (rec->state == ST_IDLE && !rec->begun && !rec->have_done && !rec->attachment &&
+        rec->pending->note_count == 0) {
+        rec->attachment = malloc(cell->len + 1);
+        if (!rec->attachment)
+            return no_room(rec->form, err);
+        memcpy(rec->attachment, cell->text, cell->len);
+        rec->attachment[cell->len] = '\0';
+        return FC_OK;
+    }
+    char a[SQUEEZE_MAX], b[SQUEEZE_MAX];
+    const char *doc = rec->attachment;
+    if (doc && rec->state != ST_HEAD && rec->state != ST_ABOVE &&
+        rec->pending->note_count == 0 && squeeze_cell(cell, a, sizeof a) &&
+        strlen(doc) < sizeof b && fc_utf8_squeeze(doc, strlen(doc), b, sizeof b) != (size_t)-1 &&
+        strcmp(a, b) == 0) {
+        /* It heads what follows: the form above is complete, and lines
+         * after it lead up to the next form. */
+        if (rec->state == ST_TABLE || rec->state == ST_TAIL)
+            return complete_form(rec, err);
+        return FC_OK;
+    }
+    if (rec->state == ST_HEAD)
+        return add_note(rec->form, FC_NOTE_IN_HEADER, row, &cell, 1, err);
+    fc_status st = add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, &cell, 1, err);
+    if (!st && rec->state == ST_TABLE)
+        rec->state = ST_TAIL;
+    return st;
+}
+
+/* A title opens a form (a title above a flat list is the list's). */
+static fc_status on_title(fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
+                          fc_error *err)
+{
+    fc_status st = open_form(rec, row, cell, err);
+    if (!st && fc_form_set_title(rec->form, cell->text, cell->len))
+        st = no_room(rec->form, err);
+    return st;
+}
+
+/* The line under the title. */
+static fc_status on_subtitle(fc_recognizer *rec, const fc_cell *cell, fc_error *err)
+{
+    return fc_form_set_subtitle(rec->form, cell->text, cell->len) ? no_room(rec->form, err)
+                                                                  : FC_OK;
+}
+
+/* A unit line: the form's, a header note when it has one already, or the
+ * start of a form without a title. */
+static fc_status on_unit(fc_recognizer *rec, const fc_row *row, const fc_cell *unit,
+                         fc_error *err)
+{
+    fc_status st = FC_OK;
+    if (rec->state == ST_HEAD && !rec->form->unit)
+        st = fc_form_set_unit(rec->form, unit->text, unit->len) ? FC_ERR_NOMEM : FC_OK;
+    else if (rec->state == ST_HEAD)
+        return add_note(rec->form, FC_NOTE_IN_HEADER, row, &unit, 1, err);
+    else {
+        st = open_form(rec, row, unit, err);
+        if (!st && fc_form_set_unit(rec->form, unit->text, unit->len))
+            st = FC_ERR_NOMEM;
+    }
+    return st == FC_ERR_NOMEM ? no_room(rec->form, err) : st;
+}
+
+/* Adds one header field, keeping the first field of each key keyed (a
+ * second 其中：财政拨款 on the row is kept under its label). */
+static fc_status put_field(fc_recognizer *rec, fc_field_key key, const fc_cell *label,
+                           const char *value, size_t value_len, bool same_row, bool above,
+                           fc_error *err)
 {
     fc_form *form = rec->form;
+    if (key != FC_FIELD_OTHER && fc_form_field(form, key))
+        key = FC_FIELD_OTHER;
+    if (fc_form_add_field(form, key, label->text, label->len, value, value_len, same_row))
+        return no_room(form, err);
+    if ((rec->group || above) &&
+        fc_form_set_field_block(form, rec->group, rec->group ? strlen(rec->group) : 0, above))
+        return no_room(form, err);
+    return FC_OK;
+}
+
+/* The meaning of a cell in a label position: a known label, or an unknown
+ * one shaped like a label (kept as FC_FIELD_OTHER); anything else is
+ * refused, for a value never becomes a label. */
+static fc_status label_key(const fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
+                           fc_field_key *key, fc_error *err)
+{
+    if (is_label(rec->tpl, cell, key))
+        return FC_OK;
+    *key = FC_FIELD_OTHER;
+    if (label_shaped(rec->tpl, cell))
+        return FC_OK;
+    char text[120];
+    return reject(rec, err, FC_ERR_INPUT, row, cell,
+                  "\"%s\" stands where a field label belongs (such as %s or %s) but is not one; "
+                  "no rule of the template explains this cell",
+                  quote_cell(cell, text, sizeof text), fc_template_label(rec->tpl, FC_FIELD_NAME),
+                  fc_template_label(rec->tpl, FC_FIELD_DEPARTMENT));
+}
+
+/* Opens or continues a block of header rows for a row whose visible
+ * cells are rec->vis[0..n); returns the index of the first pair's label. */
+static fc_status settle_group(fc_recognizer *rec, const fc_row *row, size_t n, size_t *start,
+                              fc_error *err)
+{
+    const fc_cell *const *vis = rec->vis;
+    *start = 0;
+    if (rec->state == ST_HEAD && continues_group(rec, row, vis))
+        return FC_OK;
+    if (opens_group(rec, vis, n)) {
+        const char *copy = fc_form_strdup(rec->form, vis[0]->text, vis[0]->len);
+        if (!copy)
+            return no_room(rec->form, err);
+        int g = fc_template_match_group(rec->tpl, vis[0]->text, vis[0]->len);
+        rec->group = copy;
+        rec->group_col = vis[0]->col;
+        rec->group_above = g >= 0 && rec->tpl->groups[g].label_above;
+        *start = 1;
+        return FC_OK;
+    }
+    rec->group = NULL;
+    return FC_OK;
+}
+
+/* Reads the label/value pairs of a header row into the form. */
+static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_error *err)
+{
+    if (rec->state != ST_HEAD) {
+        fc_status st = open_form(rec, row, rec->vis[0], err);
+        if (st)
+            return st;
+    }
+    size_t start;
+    fc_status st = settle_group(rec, row, n, &start, err);
+    if (st)
+        return st;
+    const fc_cell *first_label = rec->vis[start];
+    size_t i = (size_t)(first_label - row->cells);
     bool first = true;
-    size_t i = 0;
     while (i < row->cell_count) {
         const fc_cell *label = &row->cells[i];
         if (label->covered || fc_utf8_is_blank(label->text, label->len)) {
             i++;
             continue;
         }
+        fc_field_key key;
+        if ((st = label_key(rec, row, label, &key, err)))
+            return st;
         uint32_t value_col = label->col + (label->colspan ? label->colspan : 1);
         const fc_cell *value = NULL;
         size_t j = i + 1;
         while (j < row->cell_count && row->cells[j].col < value_col)
             j++;
         if (j < row->cell_count && row->cells[j].col == value_col && !row->cells[j].covered) {
-            value = &row->cells[j];
-            j++;
+            fc_field_key next_key;
+            /* A known label right beside this one: this one has no value. */
+            if (!is_label(rec->tpl, &row->cells[j], &next_key) ||
+                fc_utf8_is_blank(row->cells[j].text, row->cells[j].len) || key == FC_FIELD_OTHER)
+                value = &row->cells[j++];
         }
-        fc_field_key key = FC_FIELD_OTHER;
-        if (!is_label(rec->tpl, label, &key))
-            key = FC_FIELD_OTHER;
-        if (fc_form_add_field(form, key, label->text, label->len, value ? value->text : "",
-                              value ? value->len : 0, !first))
-            return no_room(rec->form, err);
+        st = put_field(rec, key, label, value ? value->text : "", value ? value->len : 0, !first,
+                       false, err);
+        if (st)
+            return st;
         first = false;
         i = j;
     }
+    return FC_OK;
+}
+
+/* A row of labels whose values stand on the next row. */
+static fc_status on_above_labels(fc_recognizer *rec, const fc_row *row, size_t n,
+                                 fc_error *err)
+{
+    if (rec->state != ST_HEAD) {
+        fc_status st = open_form(rec, row, rec->vis[0], err);
+        if (st)
+            return st;
+    }
+    size_t start;
+    fc_status st = settle_group(rec, row, n, &start, err);
+    if (st)
+        return st;
+    rec->above_count = 0;
+    for (size_t i = start; i < n; i++) {
+        if (rec->above_count == ABOVE_MAX)
+            return reject(rec, err, FC_ERR_INPUT, row, rec->vis[i],
+                          "more than %d labels on a row of labels", ABOVE_MAX);
+        above_label *a = &rec->above[rec->above_count++];
+        if ((st = label_key(rec, row, rec->vis[i], &a->key, err)))
+            return st;
+        a->col = rec->vis[i]->col;
+        a->cell = rec->vis[i];
+        a->label = fc_form_strdup(rec->form, rec->vis[i]->text, rec->vis[i]->len);
+        if (!a->label)
+            return no_room(rec->form, err);
+    }
+    rec->state = ST_ABOVE;
+    return FC_OK;
+}
+
+/* Adds the fields of the waiting row of labels, with the values found in
+ * `row` (NULL: none) under each. */
+static fc_status settle_above(fc_recognizer *rec, const fc_row *row, size_t n, fc_error *err)
+{
+    const fc_cell *values[ABOVE_MAX] = {NULL};
+    for (size_t v = 0; row && v < n; v++) {
+        const fc_cell *c = rec->vis[v];
+        size_t k = rec->above_count;
+        while (k > 0 && rec->above[k - 1].col > c->col)
+            k--;
+        if (k == 0 || values[k - 1])
+            return reject(rec, err, FC_ERR_INPUT, row, c,
+                          "a value under no label of the row above (or under one that has a "
+                          "value already); no rule of the template explains this cell");
+        values[k - 1] = c;
+    }
+    rec->state = ST_HEAD;
+    for (size_t k = 0; k < rec->above_count; k++) {
+        const above_label *a = &rec->above[k];
+        fc_cell label = {.text = a->label, .len = strlen(a->label)};
+        fc_status st = put_field(rec, a->key, &label, values[k] ? values[k]->text : "",
+                                 values[k] ? values[k]->len : 0, k > 0, true, err);
+        if (st)
+            return st;
+    }
+    rec->above_count = 0;
     return FC_OK;
 }
 
@@ -547,13 +1407,30 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
     }
     fc_status st = FC_OK;
     bool seen[FC_COL_EXTRA] = {false};
+    bool level1_seen = false;
     size_t k = 0;
+    rec->has_table_label = false;
     for (size_t i = 0; i < row->cell_count && !st; i++) {
         const fc_cell *c = &row->cells[i];
         if (c->covered || fc_utf8_is_blank(c->text, c->len))
             continue;
         fc_column_key key = FC_COL_EXTRA;
-        if (c->len > SQUEEZE_MAX || !fc_template_match_column(rec->tpl, c->text, c->len, &key))
+        bool known = is_column(rec->tpl, c, &key);
+        bool label_text = fc_template_is_table_label(rec->tpl, c->text, c->len);
+        if (!known && !level1_seen && !rec->has_table_label && k == 0 &&
+            (label_text || c->rowspan > 1)) {
+            /* The label down the left of the table. */
+            if (fc_form_set_table_label(form, c->text, c->len)) {
+                st = no_room(rec->form, err);
+                break;
+            }
+            rec->has_table_label = true;
+            rec->table_label_col = c->col;
+            continue;
+        }
+        if (!known && label_text && level1_seen && !seen[FC_COL_NAME])
+            key = FC_COL_NAME, known = true; /* 绩效指标 heading the names */
+        if (!known)
             key = FC_COL_EXTRA;
         if (key != FC_COL_EXTRA) {
             if (seen[key])
@@ -561,6 +1438,7 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
             else
                 seen[key] = true;
         }
+        level1_seen |= key == FC_COL_LEVEL1;
         headers[k] = malloc(c->len + 1);
         if (!headers[k]) {
             st = no_room(rec->form, err);
@@ -587,68 +1465,43 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
     return FC_OK;
 }
 
-/* True when the row's columns equal the form's current columns. */
-static bool same_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+/* The indicator header: the form's columns; the form's header part ends. */
+static fc_status on_table_header(fc_recognizer *rec, const fc_row *row, size_t n,
+                                 fc_error *err)
 {
-    const fc_form *form = rec->form;
-    if (n != form->column_count)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (strlen(form->columns[i].header) != vis[i]->len ||
-            memcmp(form->columns[i].header, vis[i]->text, vis[i]->len) != 0)
-            return false;
-    return true;
+    fc_status st = FC_OK;
+    if (rec->state == ST_ABOVE)
+        st = settle_above(rec, NULL, 0, err);
+    if (st)
+        return st;
+    if (rec->state != ST_HEAD)
+        return reject(rec, err, FC_ERR_INPUT, row, rec->vis[0],
+                      "indicator header without a form above it (no title or fields)");
+    if (rec->form->field_count == 0)
+        return reject(rec, err, FC_ERR_INPUT, row, rec->vis[0],
+                      "indicator table of a form that has no header fields (no %s row)",
+                      fc_template_label(rec->tpl, FC_FIELD_NAME));
+    (void)n;
+    st = set_columns(rec, row, err);
+    if (st)
+        return st;
+    rec->group = NULL;
+    rec->state = ST_TABLE;
+    return FC_OK;
 }
 
-/* Finds the model column of source column `col`, or -1. */
-static long column_of(const fc_recognizer *rec, uint32_t col)
+/* True when `text` (len bytes) can stand in a category column: not a
+ * number or amount. */
+static bool category_ok(const char *text)
 {
-    for (size_t i = 0; i < rec->form->column_count; i++)
-        if (col >= rec->ranges[i].first && col <= rec->ranges[i].last)
-            return (long)i;
-    return -1;
+    return !is_numeric(text, strlen(text));
 }
 
-/* Adds a column without header for source column `col` (a value stood
- * where the header had none). Returns its index or -1 on failure. */
-static long add_unheaded_column(fc_recognizer *rec, uint32_t col, fc_error *err)
+/* Reads the values of the model columns from `row` into rec->values and
+ * rec->inherit; a visible cell under no column is refused. */
+static fc_status read_columns(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
     fc_form *form = rec->form;
-    size_t index = 0;
-    while (index < form->column_count && rec->ranges[index].first < col)
-        index++;
-    if (form->column_count + 1 > rec->range_capacity) {
-        size_t want = (form->column_count + 1) * 2;
-        col_range *bigger = realloc(rec->ranges, want * sizeof *bigger);
-        if (!bigger) {
-            no_room(rec->form, err);
-            return -1;
-        }
-        rec->ranges = bigger;
-        rec->range_capacity = want;
-    }
-    if (fc_form_insert_column(form, index, FC_COL_EXTRA, "", 0)) {
-        no_room(rec->form, err);
-        return -1;
-    }
-    memmove(rec->ranges + index + 1, rec->ranges + index,
-            (form->column_count - 1 - index) * sizeof *rec->ranges);
-    rec->ranges[index].first = rec->ranges[index].last = col;
-    return (long)index;
-}
-
-/* Reads one indicator row into the form. */
-static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *err)
-{
-    fc_form *form = rec->form;
-    /* Unheaded columns first, so that the column count is final. */
-    for (size_t i = 0; i < row->cell_count; i++) {
-        const fc_cell *c = &row->cells[i];
-        if (c->covered || fc_utf8_is_blank(c->text, c->len) || column_of(rec, c->col) >= 0)
-            continue;
-        if (add_unheaded_column(rec, c->col, err) < 0)
-            return err ? err->code : FC_ERR_NOMEM;
-    }
     size_t ncols = form->column_count;
     if (!reserve_scratch(rec, 0, ncols + 1))
         return no_room(rec->form, err);
@@ -659,8 +1512,16 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
     for (size_t i = 0; i < row->cell_count; i++) {
         const fc_cell *c = &row->cells[i];
         long k = column_of(rec, c->col);
-        if (k < 0)
-            continue;
+        bool blank = c->covered || fc_utf8_is_blank(c->text, c->len);
+        if (k < 0) {
+            if (blank || (rec->has_table_label && c->col == rec->table_label_col))
+                continue;
+            char text[120];
+            return reject(rec, err, FC_ERR_INPUT, row, c,
+                          "\"%s\" stands in no column of the indicator table (no header above "
+                          "it); no rule of the template explains this cell",
+                          quote_cell(c, text, sizeof text));
+        }
         if (c->covered) {
             if (c->covered_above)
                 rec->inherit[k] = true;
@@ -677,10 +1538,20 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
             return no_room(rec->form, err);
         rec->values[k] = copy;
     }
+    return FC_OK;
+}
+
+/* Turns rec->values into an indicator row of the form: blank first- and
+ * second-level cells mean "same as above", covered ones take the value
+ * above. Categories that are numbers are refused. */
+static fc_status push_values(fc_recognizer *rec, const fc_row *row, fc_error *err)
+{
+    fc_form *form = rec->form;
+    size_t ncols = form->column_count;
     const fc_indicator *prev = form->indicator_count
                                    ? &form->indicators[form->indicator_count - 1]
                                    : NULL;
-    const char *level1 = "", *level2 = "", *name = "", *target = "";
+    const char *keyed[FC_COL_KEYED] = {NULL};
     bool level1_continues = false;
     size_t e = 0;
     const char *extras_local[64];
@@ -691,28 +1562,22 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
     for (size_t k = 0; k < ncols; k++) {
         const char *v = rec->values[k];
         bool blank = !v || fc_utf8_is_blank(v, strlen(v));
-        switch (form->columns[k].key) {
-        case FC_COL_LEVEL1:
+        fc_column_key key = form->columns[k].key;
+        if (key == FC_COL_LEVEL1) {
             if (blank && prev) {
-                level1 = prev->level1;
+                keyed[key] = prev->level1;
                 level1_continues = true;
             } else {
-                level1 = v ? v : "";
-                level1_continues = prev && strcmp(level1, prev->level1) == 0;
+                keyed[key] = v ? v : "";
+                level1_continues = prev && strcmp(keyed[key], prev->level1) == 0;
             }
-            break;
-        case FC_COL_LEVEL2:
-            break; /* resolved below, once level 1 is known */
-        case FC_COL_NAME:
-            name = v ? v : (rec->inherit[k] && prev ? prev->name : "");
-            break;
-        case FC_COL_TARGET:
-            target = v ? v : (rec->inherit[k] && prev ? prev->target : "");
-            break;
-        case FC_COL_EXTRA:
+        } else if (key == FC_COL_LEVEL2) {
+            /* resolved below, once level 1 is known */
+        } else if (key == FC_COL_EXTRA) {
             extras[e] = v ? v : (rec->inherit[k] && prev ? prev->extra[e] : "");
             e++;
-            break;
+        } else {
+            keyed[key] = v ? v : (rec->inherit[k] && prev ? fc_indicator_value(prev, key) : "");
         }
     }
     int l2 = fc_form_column_index(form, FC_COL_LEVEL2);
@@ -720,184 +1585,317 @@ static fc_status add_indicator(fc_recognizer *rec, const fc_row *row, fc_error *
         const char *v = rec->values[l2];
         bool blank = !v || fc_utf8_is_blank(v, strlen(v));
         if (blank && prev && (level1_continues || fc_form_column_index(form, FC_COL_LEVEL1) < 0))
-            level2 = prev->level2;
+            keyed[FC_COL_LEVEL2] = prev->level2;
         else
-            level2 = v ? v : "";
+            keyed[FC_COL_LEVEL2] = v ? v : "";
     }
     fc_status st = FC_OK;
-    if (fc_form_push_indicator(form, level1, level2, name, target, extras))
+    for (int level = 0; level < 2 && !st; level++) {
+        const char *text = keyed[level == 0 ? FC_COL_LEVEL1 : FC_COL_LEVEL2];
+        int k = fc_form_column_index(form, level == 0 ? FC_COL_LEVEL1 : FC_COL_LEVEL2);
+        if (text && k >= 0 && rec->values[k] && !category_ok(text)) {
+            const fc_cell *c = NULL;
+            for (size_t i = 0; i < row->cell_count && !c; i++)
+                if (column_of(rec, row->cells[i].col) == k && !row->cells[i].covered)
+                    c = &row->cells[i];
+            st = reject(rec, err, FC_ERR_INPUT, row, c,
+                        "\"%.100s\" is a number where a %s category belongs; no rule of the "
+                        "template explains this cell", text, level == 0 ? "first-level"
+                                                                        : "second-level");
+        }
+    }
+    if (!st && fc_form_push_keyed(form, keyed, extras))
         st = no_room(rec->form, err);
     if (extras != extras_local)
         free(extras);
     return st;
 }
 
-/* True when, inside an indicator table, `cell` is an ordinary unmerged cell
- * of the indicator name or target column: a lone indicator name there is
- * not a title even if it mentions one. */
-static bool inside_table_text(const fc_recognizer *rec, const fc_cell *cell)
+/* One indicator row. */
+static fc_status on_indicator(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
-    if (rec->state != ST_TABLE || cell->colspan > 1)
-        return false;
-    long k = column_of(rec, cell->col);
-    if (k < 0)
-        return false;
-    fc_column_key key = rec->form->columns[k].key;
-    return key == FC_COL_NAME || key == FC_COL_TARGET || key == FC_COL_EXTRA;
+    fc_status st = read_columns(rec, row, err);
+    return st ? st : push_values(rec, row, err);
 }
 
-/* Collects the visible cells of `row` into rec->vis; returns their count. */
-static size_t visible_cells(fc_recognizer *rec, const fc_row *row)
+/* A line of the page: before the next form, in the header, or after the
+ * table. */
+static fc_status on_note(fc_recognizer *rec, const fc_row *row, size_t n, fc_error *err)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < row->cell_count; i++) {
-        const fc_cell *c = &row->cells[i];
-        if (c->covered || c->len == 0 || fc_utf8_is_blank(c->text, c->len))
-            continue;
-        rec->vis[n++] = c;
+    const fc_cell *const *vis = rec->vis;
+    switch (rec->state) {
+    case ST_IDLE:
+        return add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
+    case ST_HEAD:
+        return add_note(rec->form, FC_NOTE_IN_HEADER, row, vis, n, err);
+    case ST_TABLE:
+        rec->state = ST_TAIL;
+        return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
+    case ST_TAIL:
+        /* Once a line was set aside for the next form, the ones after it
+         * lead up to that form too. */
+        if (rec->pending->note_count)
+            return add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
+        return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
+    case ST_LIST:
+        if (rec->list_form_open)
+            return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
+        return add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
+    case ST_ABOVE:
+        break;
     }
-    return n;
+    return FC_OK;
 }
+
+/* ---- Flat lists ------------------------------------------------------- */
+
+/* Copies `len` bytes of `text` into a malloc'd string (NULL when out of memory). */
+static char *dup_text(const char *text, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+/* The header of a flat list: the project's columns and the indicator
+ * columns. A title and unit line read before it belong to every form. */
+static fc_status on_list_header(fc_recognizer *rec, const fc_row *row, size_t n, fc_error *err)
+{
+    const fc_template *lt = rec->list_tpl;
+    fc_status st = FC_OK;
+    /* What was read as the start of a form (the title above the list) is
+     * the list's title. */
+    char *title = NULL, *unit = NULL;
+    if (rec->state == ST_HEAD && rec->form->field_count == 0) {
+        if (rec->form->title && !(title = dup_text(rec->form->title, strlen(rec->form->title))))
+            return no_room(NULL, err);
+        if (rec->form->unit && !(unit = dup_text(rec->form->unit, strlen(rec->form->unit)))) {
+            free(title);
+            return no_room(NULL, err);
+        }
+        for (size_t i = 0; i < rec->form->note_count; i++) {
+            const fc_note *note = &rec->form->notes[i];
+            if (fc_form_add_note(rec->pending, FC_NOTE_BEFORE_TITLE, 0, note->cells,
+                                 note->cell_count)) {
+                free(title);
+                free(unit);
+                return no_room(rec->pending, err);
+            }
+        }
+        fc_form_reset(rec->form);
+        rec->state = ST_IDLE;
+    } else {
+        st = complete_form(rec, err);
+    }
+    if (st) {
+        free(title);
+        free(unit);
+        return st;
+    }
+    free(rec->list_title);
+    free(rec->list_unit);
+    rec->list_title = title;
+    rec->list_unit = unit;
+    clear_list(rec);
+    rec->list = calloc(n, sizeof *rec->list);
+    if (!rec->list)
+        return no_room(NULL, err);
+    bool indicators_begun = false;
+    for (size_t i = 0; i < n; i++) {
+        const fc_cell *c = rec->vis[i];
+        list_column *lc = &rec->list[rec->list_count++];
+        lc->cols.first = c->col;
+        lc->cols.last = c->col + (c->colspan > 1 ? c->colspan - 1 : 0);
+        fc_column_key ckey;
+        fc_field_key fkey = FC_FIELD_OTHER;
+        bool column = is_column(lt, c, &ckey);
+        indicators_begun |= column && ckey != FC_COL_EXTRA;
+        lc->is_field = !column && !indicators_begun;
+        if (lc->is_field) {
+            if (!is_label(lt, c, &fkey) && !label_shaped(lt, c)) {
+                char text[120];
+                return reject(rec, err, FC_ERR_INPUT, row, c,
+                              "\"%s\" heads a column of the list but is no project column "
+                              "label; no rule of the template explains this cell",
+                              quote_cell(c, text, sizeof text));
+            }
+            lc->key = fkey;
+        }
+        if (!(lc->label = dup_text(c->text, c->len)))
+            return no_room(NULL, err);
+    }
+    rec->state = ST_LIST;
+    rec->list_form_open = false;
+    return FC_OK;
+}
+
+/* Opens the form of the list's next project at `row`. */
+static fc_status open_list_form(fc_recognizer *rec, const fc_row *row, fc_error *err)
+{
+    fc_status st = FC_OK;
+    if (rec->list_form_open) {
+        rec->state = ST_TABLE; /* complete_form works on an open form */
+        st = complete_form(rec, err);
+        if (st)
+            return st;
+    }
+    fc_form *form = rec->form;
+    fc_form_reset(form);
+    where(rec, row, NULL, form->origin, sizeof form->origin);
+    st = adopt_pending(rec, form, FC_NOTE_BEFORE_TITLE, err);
+    if (!st && rec->list_title && fc_form_set_title(form, rec->list_title, strlen(rec->list_title)))
+        st = no_room(form, err);
+    if (!st && rec->list_unit && fc_form_set_unit(form, rec->list_unit, strlen(rec->list_unit)))
+        st = no_room(form, err);
+    const fc_template *as = fc_template_set_find(rec->set, rec->list_tpl->forms_as);
+    if (!st && rec->set && as != rec->set->items[0] &&
+        fc_form_set_template(form, rec->list_tpl->forms_as))
+        st = no_room(form, err);
+    /* Fields in the list's order, each on a row of its own. */
+    for (size_t i = 0; i < rec->list_count && !st; i++) {
+        const list_column *lc = &rec->list[i];
+        if (!lc->is_field)
+            continue;
+        fc_field_key key = lc->key;
+        if (key != FC_FIELD_OTHER && fc_form_field(form, key))
+            key = FC_FIELD_OTHER;
+        const char *v = lc->value ? lc->value : "";
+        if (fc_form_add_field(form, key, lc->label, strlen(lc->label), v, strlen(v), false))
+            st = no_room(form, err);
+    }
+    /* The indicator columns, and where they stand. */
+    size_t ncols = 0;
+    for (size_t i = 0; i < rec->list_count; i++)
+        ncols += !rec->list[i].is_field;
+    fc_column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
+    col_range *ranges = ncols > rec->range_capacity
+                            ? realloc(rec->ranges, ncols * sizeof *ranges)
+                            : rec->ranges;
+    if (!cols || !ranges) {
+        free(cols);
+        return no_room(form, err);
+    }
+    if (ncols > rec->range_capacity) {
+        rec->ranges = ranges;
+        rec->range_capacity = ncols;
+    }
+    bool seen[FC_COL_EXTRA] = {false};
+    size_t k = 0;
+    for (size_t i = 0; i < rec->list_count; i++) {
+        const list_column *lc = &rec->list[i];
+        if (lc->is_field)
+            continue;
+        fc_column_key key = FC_COL_EXTRA;
+        if (!fc_template_match_column(rec->list_tpl, lc->label, strlen(lc->label), &key) ||
+            (key != FC_COL_EXTRA && seen[key]))
+            key = FC_COL_EXTRA;
+        if (key != FC_COL_EXTRA)
+            seen[key] = true;
+        cols[k].key = key;
+        cols[k].header = lc->label;
+        rec->ranges[k++] = lc->cols;
+    }
+    if (!st && fc_form_set_columns(form, cols, k))
+        st = no_room(form, err);
+    free(cols);
+    rec->table_col0 = k ? rec->ranges[0].first : 0;
+    rec->table_width = 0;
+    rec->has_table_label = false;
+    rec->state = ST_LIST;
+    rec->list_form_open = !st;
+    rec->form_rows = 0;
+    return st;
+}
+
+/* One row of a flat list: a new project when a project column shows
+ * another value, then its indicator. */
+static fc_status on_list_item(fc_recognizer *rec, const fc_row *row, fc_error *err)
+{
+    bool changed = !rec->list_form_open;
+    for (size_t i = 0; i < rec->list_count; i++) {
+        list_column *lc = &rec->list[i];
+        if (!lc->is_field)
+            continue;
+        const fc_cell *c = cell_at(row, lc->cols.first);
+        if (!c || c->covered || fc_utf8_is_blank(c->text, c->len))
+            continue; /* same as above */
+        if (!lc->value || strlen(lc->value) != c->len || memcmp(lc->value, c->text, c->len)) {
+            char *copy = dup_text(c->text, c->len);
+            if (!copy)
+                return no_room(rec->form, err);
+            free(lc->value);
+            lc->value = copy;
+            changed = true;
+        }
+    }
+    fc_status st = FC_OK;
+    if (changed)
+        st = open_list_form(rec, row, err);
+    if (st)
+        return st;
+    /* The project's columns are read; what remains is the indicator. */
+    rec->state = ST_TABLE;
+    fc_row rest = *row;
+    fc_cell local[64];
+    fc_cell *cells = row->cell_count <= 64 ? local : malloc(row->cell_count * sizeof *cells);
+    if (!cells)
+        return no_room(rec->form, err);
+    size_t count = 0;
+    for (size_t i = 0; i < row->cell_count; i++) {
+        bool field = false;
+        for (size_t k = 0; k < rec->list_count && !field; k++)
+            field = rec->list[k].is_field && row->cells[i].col >= rec->list[k].cols.first &&
+                    row->cells[i].col <= rec->list[k].cols.last;
+        if (!field)
+            cells[count++] = row->cells[i];
+    }
+    rest.cells = cells;
+    rest.cell_count = count;
+    st = on_indicator(rec, &rest, err);
+    if (cells != local)
+        free(cells);
+    rec->state = ST_LIST;
+    return st;
+}
+
+/* ---- The state machine ------------------------------------------------ */
 
 fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
     if (!reserve_scratch(rec, row->cell_count, 0))
         return no_room(rec->form, err);
-    size_t n = visible_cells(rec, row);
-    if (n == 0)
+    row_class cls = {ROW_NONE, NULL, NULL, visible_cells(rec, row)};
+    if (cls.n == 0)
         return FC_OK;
-    const fc_template *tpl = rec->tpl;
-    fc_status st = FC_OK;
-
     if (rec->state != ST_IDLE && ++rec->form_rows > rec->row_limit)
         return reject(rec, err, FC_ERR_LIMIT, row, rec->vis[0],
                       "form has more rows than the limit allows");
-
-    /* The attachment label and the unit line may share a row with other
-     * cells: take them out first. */
-    const fc_cell *attachment = NULL, *unit = NULL;
-    size_t kept = 0;
-    /* An indicator row (three or more cells in a table) holds neither. */
-    bool extract = rec->state != ST_TABLE || n <= 2;
-    for (size_t i = 0; i < n && !extract; i++)
-        rec->vis[kept++] = rec->vis[i];
-    for (size_t i = 0; i < n && extract; i++) {
-        const fc_cell *c = rec->vis[i];
-        if (!attachment && is_attachment(tpl, c))
-            attachment = c;
-        else if (!unit && is_unit(tpl, c))
-            unit = c;
-        else
-            rec->vis[kept++] = c;
+    fc_status st = classify(rec, row, &cls, err);
+    if (st)
+        return st;
+    if (cls.attachment && (st = on_attachment(rec, row, cls.attachment, err)))
+        return st;
+    size_t n = cls.n;
+    switch (cls.kind) {
+    case ROW_NONE: break;
+    case ROW_TITLE: st = on_title(rec, row, rec->vis[0], err); break;
+    case ROW_SUBTITLE: st = on_subtitle(rec, rec->vis[0], err); break;
+    case ROW_FIELDS: st = on_fields(rec, row, n, err); break;
+    case ROW_ABOVE_LABELS: st = on_above_labels(rec, row, n, err); break;
+    case ROW_ABOVE_VALUES: st = settle_above(rec, row, n, err); break;
+    case ROW_TABLE_HEADER: st = on_table_header(rec, row, n, err); break;
+    case ROW_REPEAT_HEADER: break; /* a header repeated on a new printed page */
+    case ROW_INDICATOR: st = on_indicator(rec, row, err); break;
+    case ROW_NOTE: st = on_note(rec, row, n, err); break;
+    case ROW_LIST_HEADER: st = on_list_header(rec, row, n, err); break;
+    case ROW_LIST_ITEM: st = on_list_item(rec, row, err); break;
     }
-    n = kept;
-
-    if (attachment) {
-        if (rec->state == ST_IDLE && !rec->begun && !rec->have_done && !rec->attachment &&
-            rec->pending->note_count == 0) {
-            rec->attachment = malloc(attachment->len + 1);
-            if (!rec->attachment)
-                return no_room(rec->form, err);
-            memcpy(rec->attachment, attachment->text, attachment->len);
-            rec->attachment[attachment->len] = '\0';
-        } else if (rec->state == ST_HEAD) {
-            st = add_note(rec->form, FC_NOTE_IN_HEADER, row, &attachment, 1, err);
-        } else {
-            st = add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, &attachment, 1, err);
-            if (!st && rec->state == ST_TABLE)
-                rec->state = ST_TAIL;
-        }
-        if (st)
-            return st;
-    }
-
-    if (n > 0) {
-        const fc_cell *const *vis = rec->vis;
-        fc_field_key key;
-        bool label;
-        if (n == 1 && is_title(tpl, vis[0]) &&
-            (!inside_table_text(rec, vis[0]) || is_exact_title(tpl, vis[0]))) {
-            st = open_form(rec, row, vis[0], err);
-            if (!st)
-                st = fc_form_set_title(rec->form, vis[0]->text, vis[0]->len)
-                         ? no_room(rec->form, err)
-                         : FC_OK;
-        } else if (!(label = (rec->state != ST_TABLE || vis[0]->col <= rec->table_col0) &&
-                             is_label(tpl, vis[0], &key)) &&
-                   (rec->state != ST_TABLE || starts_header(rec, vis, n)) &&
-                   is_indicator_header(tpl, vis, n)) {
-            if (rec->state == ST_TABLE && same_header(rec, vis, n)) {
-                /* A header repeated on a new printed page: nothing new. */
-            } else if (rec->state == ST_HEAD) {
-                if (rec->form->field_count == 0)
-                    return reject(rec, err, FC_ERR_INPUT, row, vis[0],
-                                  "indicator table of a form that has no header fields");
-                st = set_columns(rec, row, err);
-                if (!st)
-                    rec->state = ST_TABLE;
-            } else {
-                return reject(rec, err, FC_ERR_INPUT, row, vis[0],
-                              "indicator header without a form above it (no title or fields)");
-            }
-        } else if (label) {
-            if (rec->state != ST_HEAD)
-                st = open_form(rec, row, vis[0], err);
-            if (!st)
-                st = add_fields(rec, row, err);
-        } else if ((rec->state == ST_IDLE || rec->state == ST_HEAD) &&
-                   looks_like_indicator(tpl, vis, n)) {
-            return reject(rec, err, FC_ERR_INPUT, row, vis[0],
-                          "indicator row before its header (一级指标/二级指标/三级指标/绩效值)");
-        } else {
-            switch (rec->state) {
-            case ST_IDLE:
-                st = add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
-                break;
-            case ST_HEAD:
-                if (n >= 2)
-                    st = add_fields(rec, row, err);
-                else
-                    st = add_note(rec->form, FC_NOTE_IN_HEADER, row, vis, n, err);
-                break;
-            case ST_TABLE:
-                if (is_note_start(tpl, vis[0]) ||
-                    (n == 1 && rec->table_width > 1 && vis[0]->colspan >= rec->table_width)) {
-                    st = add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
-                    rec->state = ST_TAIL;
-                } else {
-                    st = add_indicator(rec, row, err);
-                }
-                break;
-            case ST_TAIL:
-                /* Once a line was set aside for the next form, the ones
-                 * after it lead up to that form too. */
-                if (rec->pending->note_count)
-                    st = add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
-                else
-                    st = add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
-                break;
-            }
-        }
-        if (st)
-            return st;
-    }
-
-    if (unit) {
-        if (rec->state == ST_HEAD && !rec->form->unit) {
-            st = fc_form_set_unit(rec->form, unit->text, unit->len) ? FC_ERR_NOMEM : FC_OK;
-        } else if (rec->state == ST_HEAD) {
-            st = add_note(rec->form, FC_NOTE_IN_HEADER, row, &unit, 1, err);
-        } else {
-            st = open_form(rec, row, unit, err);
-            if (!st && fc_form_set_unit(rec->form, unit->text, unit->len))
-                st = FC_ERR_NOMEM;
-        }
-        if (st == FC_ERR_NOMEM)
-            return no_room(rec->form, err);
-        if (st)
-            return st;
-    }
-    return FC_OK;
+    if (!st && cls.unit)
+        st = on_unit(rec, row, cls.unit, err);
+    return st;
 }
 
 /* Puts pending notes after the last form (open or held back). */
@@ -905,7 +1903,7 @@ static fc_status settle_pending(fc_recognizer *rec, fc_error *err)
 {
     if (rec->pending->note_count == 0)
         return FC_OK;
-    if (rec->state != ST_IDLE)
+    if (rec->state != ST_IDLE && !(rec->state == ST_LIST && !rec->list_form_open))
         return adopt_pending(rec, rec->form, FC_NOTE_AFTER_TABLE, err);
     if (rec->have_done)
         return adopt_pending(rec, rec->done, FC_NOTE_AFTER_TABLE, err);
@@ -914,7 +1912,18 @@ static fc_status settle_pending(fc_recognizer *rec, fc_error *err)
 
 fc_status fc_recognizer_break(fc_recognizer *rec, fc_error *err)
 {
-    fc_status st = settle_pending(rec, err);
+    fc_status st = FC_OK;
+    if (rec->state == ST_ABOVE)
+        st = settle_above(rec, NULL, 0, err);
+    if (!st)
+        st = settle_pending(rec, err);
+    if (!st && rec->state == ST_LIST) {
+        if (rec->list_form_open)
+            rec->state = ST_TABLE;
+        else
+            rec->state = ST_IDLE;
+        clear_list(rec);
+    }
     if (!st)
         st = complete_form(rec, err);
     return st;
@@ -928,6 +1937,6 @@ fc_status fc_recognizer_finish(fc_recognizer *rec, const char *name, fc_error *e
     if (!rec->have_done && rec->forms_sent == 0)
         return fc_error_set(err, FC_ERR_INPUT, name,
                             "no form found (expected a title such as %s or a field such as %s)",
-                            rec->tpl->title, fc_template_label(rec->tpl, FC_FIELD_NAME));
+                            rec->opts->tpl->title, fc_template_label(rec->tpl, FC_FIELD_NAME));
     return send_done(rec, err);
 }

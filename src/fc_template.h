@@ -2,11 +2,18 @@
  * fc_template.h - the form template: what a form looks like.
  *
  * The template names the title, the attachment label, the unit line, the
- * header labels (with the aliases real forms use), the indicator columns,
- * the known categories, and the fonts, widths and page set-up of a printed
- * attachment. The recognizer reads forms with it and the layout writes them
- * with it. It is an XML file (templates/default-template.xml is the default,
- * compiled into the program) checked against templates/template.xsd.
+ * header labels (with the aliases real forms use) and their default rows
+ * and blocks, the indicator columns, the known categories, the lines that
+ * are notes, when the template is the one a form follows, the other forms
+ * of the family it refuses, and the fonts, widths and page set-up of a
+ * printed attachment. The recognizer reads forms with it and the layout
+ * writes them with it. It is an XML file checked against
+ * templates/template.xsd.
+ *
+ * Templates come in sets (fc_template_set): the built-in set holds the
+ * default template (templates/default-template.xml, the seed's form) and
+ * the variants of the family (the other files in templates/), compiled in;
+ * a reader chooses for each form the template that fits it.
  */
 #ifndef FC_TEMPLATE_H
 #define FC_TEMPLATE_H
@@ -31,6 +38,7 @@ typedef enum fc_role {
     FC_ROLE_INDICATOR,       /* a third-level indicator name */
     FC_ROLE_TARGET,          /* a target value or an extra indicator column */
     FC_ROLE_NOTE,            /* a note line */
+    FC_ROLE_SUBTITLE,        /* the line under the title, "（2022年度）" */
     FC_ROLE_COUNT            /* number of roles; not a role */
 } fc_role;
 
@@ -49,7 +57,50 @@ typedef struct fc_template_field {
     char **aliases;     /* other labels that mean the same, squeezed (no spaces, no colon) */
     size_t alias_count; /* number of aliases */
     unsigned row;       /* zero-based row of the default header layout */
+    const char *group;  /* label of the template's block the field stands in (points
+                           into the template's groups), or NULL */
+    bool label_above;   /* in the default layout its label stands above its value */
 } fc_template_field;
+
+/* A block of header rows under one label merged down their left side. */
+typedef struct fc_template_group {
+    char *label;        /* the label a form shows, "项目资金（万元）" */
+    char **keys;        /* the label and its aliases, squeezed, without markers */
+    size_t key_count;   /* number of keys */
+    bool label_above;   /* its fields' labels stand above their values */
+} fc_template_group;
+
+/* What a form may show, for choosing its template. */
+typedef enum fc_feature_kind {
+    FC_FEATURE_TITLE = 0,   /* the title contains `text` (squeezed) */
+    FC_FEATURE_FIELD,       /* the form has a field with key `key` */
+    FC_FEATURE_COLUMN,      /* the table has a column with key `key` */
+    FC_FEATURE_CATEGORY     /* a category of level `level` reads as `text` */
+} fc_feature_kind;
+
+/* One feature. */
+typedef struct fc_feature {
+    fc_feature_kind kind;   /* what is looked for */
+    int key;                /* FIELD: an fc_field_key; COLUMN: an fc_column_key */
+    int level;              /* CATEGORY: 1 or 2 */
+    char *text;             /* TITLE, CATEGORY: squeezed text (category: its key) */
+} fc_feature;
+
+/* A condition: any one of its features. */
+typedef struct fc_template_need {
+    fc_feature *any;        /* the features */
+    size_t count;           /* their number */
+} fc_template_need;
+
+/* Another form of the family, refused by name. */
+typedef struct fc_template_other {
+    char *name;             /* its Chinese name, "项目支出绩效自评表" */
+    char *english;          /* its English name, "self-evaluation form" */
+    char **titles;          /* a title containing one of these is that form (squeezed) */
+    size_t title_count;     /* number of titles */
+    char **headers;         /* a label or column header equal to one of these (squeezed) */
+    size_t header_count;    /* number of headers */
+} fc_template_other;
 
 /* One indicator column the template knows. */
 typedef struct fc_template_column {
@@ -70,6 +121,10 @@ typedef struct fc_name_slot {
 /* A whole template. Built by fc_template_load*; freed by fc_template_free. */
 typedef struct fc_template {
     char *name;                       /* a human name for messages */
+    char *id;                         /* short name: --template, the XML's template attribute */
+    char *description;                /* one line for `formconv templates` ("" when none) */
+    bool list_shape;                  /* a flat list: one row per indicator */
+    char *forms_as;                   /* list shape: id of the template its forms follow */
     char *title;                      /* the default title text */
     char **title_keywords;            /* a lone cell containing one of these is a title */
     size_t title_keyword_count;       /* number of title keywords */
@@ -80,10 +135,15 @@ typedef struct fc_template {
     size_t unit_prefix_count;         /* number of unit prefixes */
     fc_template_field *fields;        /* the known header fields, in default order */
     size_t field_count;               /* number of known fields */
+    fc_template_group *groups;        /* the blocks of header rows */
+    size_t group_count;               /* number of blocks */
     char **other_labels;              /* labels of fields without a key (项目编码, 资金来源, ...), squeezed */
     size_t other_label_count;         /* number of other labels */
-    fc_template_column *columns;      /* the indicator columns (the four keyed ones first, in default order) */
-    size_t column_count;              /* number of keyed columns (FC_COL_LEVEL1..FC_COL_TARGET) */
+    fc_template_column *columns;      /* the keyed indicator columns, in default order */
+    size_t column_count;              /* number of keyed columns */
+    char *table_label;                /* the default label left of the table, or NULL */
+    char **table_label_keys;          /* it and its aliases, squeezed */
+    size_t table_label_key_count;     /* number of them */
     fc_template_column *extra_columns;/* extra columns the recognizer accepts as headers */
     size_t extra_column_count;        /* number of known extra columns */
     char **level1_names;              /* known first-level categories, squeezed, without 指标 */
@@ -92,6 +152,12 @@ typedef struct fc_template {
     size_t level2_count;              /* number of them */
     char **note_prefixes;             /* a lone cell starting with one of these is a note (填报人, 注) */
     size_t note_prefix_count;         /* number of note prefixes */
+    char **note_keywords;             /* a line whose first cell holds one of these is a note */
+    size_t note_keyword_count;        /* number of note keywords */
+    fc_template_need *needs;          /* when a form follows the template: every need holds */
+    size_t need_count;                /* number of needs (0: any form may) */
+    fc_template_other *others;        /* other forms of the family */
+    size_t other_count;               /* number of them */
     fc_font fonts[FC_ROLE_COUNT];     /* font per role (FC_ROLE_NONE: the sheet's default font) */
     double title_row_height;          /* height of the title row in points */
     double line_height_factor;        /* row height per text line, as a multiple of the font size */
@@ -119,12 +185,42 @@ fc_status fc_template_load_file(const char *path, fc_template **out, fc_error *e
 /* Parses the default template compiled into the program. */
 fc_status fc_template_load_default(fc_template **out, fc_error *err);
 
+/* A set of templates to choose from; items[0] is the set's default. */
+typedef struct fc_template_set {
+    fc_template **items;   /* the templates (owned) */
+    size_t count;          /* their number */
+    fc_template *all;      /* the union: every label, column, category, note, group
+                              and other form any item knows, for reading a form
+                              before its template is chosen (owned) */
+} fc_template_set;
+
+/* Loads the built-in set: the default template, then the family's
+ * variants, in `formconv templates` order. Stores it in *out (free with
+ * fc_template_set_free). Returns FC_OK, FC_ERR_NOMEM or FC_ERR_INTERNAL. */
+fc_status fc_template_set_load_builtin(fc_template_set **out, fc_error *err);
+
+/* Makes a set holding only `tpl` (which the set takes over, also on
+ * failure). Returns FC_OK or FC_ERR_NOMEM. */
+fc_status fc_template_set_single(fc_template *tpl, fc_template_set **out, fc_error *err);
+
+/* The template with id `id` in `set`, or NULL; a NULL id names the set's
+ * default (items[0]). */
+const fc_template *fc_template_set_find(const fc_template_set *set, const char *id);
+
+/* Frees a set and its templates. NULL allowed. */
+void fc_template_set_free(fc_template_set *set);
+
+/* The template to write `form` with: the one of `set` its template_id
+ * names (a list template gives way to its forms_as), else `fallback`. */
+const fc_template *fc_template_for_form(const fc_template_set *set, const fc_template *fallback,
+                                        const fc_form *form);
+
 /* Frees a template and all it owns. NULL allowed. */
 void fc_template_free(fc_template *tpl);
 
 /* Finds the key of a header label: `label` (len bytes, as written) is
- * compared without white space and trailing colon with the template's labels
- * and aliases. Returns true when it is a label the template knows, with the
+ * compared without white space, trailing colon and trailing markers in
+ * brackets with the template's labels and aliases. Returns true when it is a label the template knows, with the
  * key in *key (FC_FIELD_OTHER for the other_labels). */
 bool fc_template_match_label(const fc_template *tpl, const char *label, size_t len,
                              fc_field_key *key);
@@ -136,9 +232,38 @@ bool fc_template_match_column(const fc_template *tpl, const char *header, size_t
                               fc_column_key *key);
 
 /* True when `len` bytes of `text` name a known first-level (level 1) or
- * second-level (level 2) category, with or without a code and the suffix 指标. */
+ * second-level (level 2) category, with or without a code, the suffix 指标
+ * and markers such as （必填） or （0-20）分. */
 bool fc_template_is_category(const fc_template *tpl, int level, const char *text,
                              size_t len);
+
+/* Writes the comparison key of a category name into `buf` (`size` bytes):
+ * white space, a leading code, markers in brackets (（必填）, (选填),
+ * 【必填】, （0-20）分), a leading '*' and a trailing 指标 removed. Returns
+ * its length, or (size_t)-1 when it does not fit. */
+size_t fc_category_key(const char *text, size_t len, char *buf, size_t size);
+
+/* Writes the comparison key of a label or header into `buf`: squeezed
+ * (fc_utf8_squeeze) with trailing markers in brackets removed
+ * ("项目年度金额（万元）" -> "项目年度金额"). Returns its length, or
+ * (size_t)-1 when it does not fit. */
+size_t fc_label_key(const char *text, size_t len, char *buf, size_t size);
+
+/* The index of the template's group whose label or alias `len` bytes of
+ * `text` are (squeezed, markers aside), or -1. */
+int fc_template_match_group(const fc_template *tpl, const char *text, size_t len);
+
+/* True when `len` bytes of `text` are the template's table label or one of
+ * its aliases (squeezed, markers aside). */
+bool fc_template_is_table_label(const fc_template *tpl, const char *text, size_t len);
+
+/* The other form of the family that a title (`is_title`) or a label or
+ * column header `text` reveals, or NULL. */
+const fc_template_other *fc_template_other_form(const fc_template *tpl, const char *text,
+                                                size_t len, bool is_title);
+
+/* The template's field with `key`, or NULL. */
+const fc_template_field *fc_template_field_of(const fc_template *tpl, fc_field_key key);
 
 /* Label the template writes for `key` ("" for FC_FIELD_OTHER). */
 const char *fc_template_label(const fc_template *tpl, fc_field_key key);
@@ -146,7 +271,7 @@ const char *fc_template_label(const fc_template *tpl, fc_field_key key);
 /* Header the template writes for the keyed column `key` ("" for FC_COL_EXTRA). */
 const char *fc_template_column_header(const fc_template *tpl, fc_column_key key);
 
-/* Sets the form's columns to the template's four keyed columns. Returns
+/* Sets the form's columns to the template's keyed columns. Returns
  * FC_OK, or as fc_form_set_columns. */
 fc_status fc_template_apply_columns(const fc_template *tpl, fc_form *form);
 

@@ -66,26 +66,31 @@ bool fc_test_write_file(const char *path, const void *data, size_t len)
     return fclose(f) == 0 && ok;
 }
 
-static fc_template *test_template;
+static fc_template_set *test_templates;
 
 /* Frees the shared template at exit. */
-static void free_template(void)
+static void free_templates(void)
 {
-    fc_template_free(test_template);
-    test_template = NULL;
+    fc_template_set_free(test_templates);
+    test_templates = NULL;
+}
+
+const fc_template_set *fc_test_templates(void)
+{
+    if (!test_templates) {
+        fc_error err;
+        if (fc_template_set_load_builtin(&test_templates, &err) != FC_OK) {
+            fprintf(stderr, "cannot load the built-in templates: %s\n", err.message);
+            abort();
+        }
+        atexit(free_templates);
+    }
+    return test_templates;
 }
 
 const fc_template *fc_test_template(void)
 {
-    if (!test_template) {
-        fc_error err;
-        if (fc_template_load_default(&test_template, &err) != FC_OK) {
-            fprintf(stderr, "cannot load the default template: %s\n", err.message);
-            abort();
-        }
-        atexit(free_template);
-    }
-    return test_template;
+    return fc_test_templates()->items[0];
 }
 
 fc_options fc_test_options(void)
@@ -93,6 +98,7 @@ fc_options fc_test_options(void)
     fc_options opts;
     memset(&opts, 0, sizeof opts);
     opts.tpl = fc_test_template();
+    opts.templates = fc_test_templates();
     return opts;
 }
 

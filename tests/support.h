@@ -20,10 +20,14 @@ char *fc_test_read_file(const char *path, size_t *len);
 /* Writes `len` bytes to `path`; returns true on success. */
 bool fc_test_write_file(const char *path, const void *data, size_t len);
 
-/* The built-in template, loaded once per process and freed at exit. */
+/* The built-in template set, loaded once (freed at exit). */
+const fc_template_set *fc_test_templates(void);
+
+/* The default template (the set's first). */
 const fc_template *fc_test_template(void);
 
-/* Options with the built-in template and default limits. */
+/* Options with the built-in templates (chosen per form, the default
+ * first) and default limits. */
 fc_options fc_test_options(void);
 
 /* Converts `len` bytes of `input` (named `name` in messages) from format

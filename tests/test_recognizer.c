@@ -207,11 +207,9 @@ static void test_spanning_header_and_values(void **state)
     assert_string_equal(fc_form_field(f, FC_FIELD_DURATION), "1 年");
     assert_true(f->fields[2].same_row);
     /* Four columns although the name spans two; the repeated header row of
-     * a new page adds nothing; a value without a header gets a column. */
-    assert_int_equal(f->column_count, 5);
-    assert_int_equal(f->columns[4].key, FC_COL_EXTRA);
-    assert_string_equal(f->columns[4].header, "");
-    assert_int_equal(f->indicator_count, 4);
+     * a new page adds nothing; a lone cell right of the table is a note. */
+    assert_int_equal(f->column_count, 4);
+    assert_int_equal(f->indicator_count, 3);
     assert_string_equal(f->indicators[0].name, "人数");
     assert_string_equal(f->indicators[0].target, "22 人");
     assert_string_equal(f->indicators[1].level2, "11-数量指标");
@@ -219,8 +217,9 @@ static void test_spanning_header_and_values(void **state)
     assert_string_equal(f->indicators[2].level1, "1-产出指标");
     assert_string_equal(f->indicators[2].level2, "12-质量指标");
     assert_string_equal(f->indicators[2].target, "100%");
-    assert_string_equal(f->indicators[0].extra[0], "");
-    assert_string_equal(f->indicators[3].extra[0], "说明");
+    assert_int_equal(f->note_count, 1);
+    assert_int_equal(f->notes[0].place, FC_NOTE_AFTER_TABLE);
+    assert_string_equal(f->notes[0].cells[0], "说明");
     fc_doc_free(doc);
     harness_free(&h);
 }

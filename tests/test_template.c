@@ -65,11 +65,12 @@ static void test_custom_template(void **state)
     assert_int_equal(fc_template_load_file(fc_test_path("fixtures/templates/custom-template.xml"),
                                            &tpl, &err), FC_OK);
     const char *dump = "项目绩效目标申报表\n"
-                       "项目全称\t甲\t\t\n"
+                       "项目全名\t甲\t\t\n"
                        "一级指标\t二级指标\t三级指标\t目标值\n"
                        "1-产出指标\t11-数量指标\t人数\t1 人\n";
     fc_options opts = fc_test_options();
     opts.tpl = tpl;
+    opts.templates = NULL; /* forced on every form */
     fc_doc *doc = NULL;
     assert_int_equal(fc_test_read_doc("text", dump, strlen(dump), "c.txt", &opts, &doc, &err),
                      FC_OK);
@@ -82,7 +83,7 @@ static void test_custom_template(void **state)
                      FC_OK);
     assert_null(fc_form_field(doc->forms[0], FC_FIELD_NAME));
     assert_int_equal(doc->forms[0]->fields[0].key, FC_FIELD_OTHER);
-    assert_string_equal(doc->forms[0]->fields[0].label, "项目全称");
+    assert_string_equal(doc->forms[0]->fields[0].label, "项目全名");
     fc_doc_free(doc);
     fc_template_free(tpl);
 }
@@ -112,7 +113,7 @@ static void test_broken_templates(void **state)
     expect_broken("bad-doctype.xml", ":2", "a DOCTYPE is not allowed");
     expect_broken("bad-schema.xml", ":16", "'text' is required");
     expect_broken("bad-attribute.xml", ":54", "'extra' is not allowed");
-    expect_broken("bad-missing-goal.xml", "", "no field \"goal\"");
+    expect_broken("bad-missing-name.xml", "", "no field \"name\"");
     fc_template *tpl = NULL;
     fc_error err;
     assert_int_equal(fc_template_load_file(fc_test_path("fixtures/templates/none.xml"), &tpl,

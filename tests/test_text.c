@@ -212,12 +212,13 @@ static void test_shapes(void **state)
     assert_int_equal(f->notes[0].cell_count, 3);
     assert_string_equal(f->notes[0].cells[0], "填报人：张三");
     assert_string_equal(f->notes[0].cells[1], "");
-    /* The second form: leading notes, no unit, the template's columns. */
+    /* The second form: a leading note (the 附件2 above it is the
+     * document's attachment label again, not a note), no unit, the
+     * template's columns. */
     const fc_form *g = doc->forms[1];
-    assert_int_equal(g->note_count, 2);
+    assert_int_equal(g->note_count, 1);
     assert_int_equal(g->notes[0].place, FC_NOTE_BEFORE_TITLE);
-    assert_string_equal(g->notes[0].cells[0], "附件2");
-    assert_string_equal(g->notes[1].cells[0], "说明：第二张表");
+    assert_string_equal(g->notes[0].cells[0], "说明：第二张表");
     assert_null(g->unit);
     assert_int_equal(g->field_count, 1);
     assert_string_equal(g->indicators[0].level1, "产出");
