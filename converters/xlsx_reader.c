@@ -148,6 +148,7 @@ typedef struct sheet_state {
     bool row_has_r;           /* the current <row> had an r attribute */
     long row;                 /* zero-based index of the current row */
     long last_row;            /* index of the previous row, -1 before the first */
+    long pushed_row;          /* index of the last row pushed, -1 before the first */
     long next_col;            /* column of a cell without r */
     uint32_t col;             /* column of the current cell */
     char type;                /* current cell type: 'n', 's', 'b', 'e', 'S' (str), 'i' (inline), 'd' */
@@ -1652,12 +1653,21 @@ static void finish_row(part_parser *pp)
     }
     fc_row out;
     memset(&out, 0, sizeof out);
+    fc_error e;
+    fc_error_clear(&e);
+    fc_status st = FC_OK;
+    if (sh->pushed_row >= 0 && (long)row > sh->pushed_row + 1) {
+        /* Rows the file leaves out are blank rows: the recognizer is told
+         * of one, as a text dump shows a blank line. */
+        out.index = row - 1;
+        st = fc_recognizer_push(r->rec, &out, &e);
+    }
+    sh->pushed_row = row;
     out.index = row;
     out.cells = sh->out;
     out.cell_count = n;
-    fc_error e;
-    fc_error_clear(&e);
-    fc_status st = fc_recognizer_push(r->rec, &out, &e);
+    if (!st)
+        st = fc_recognizer_push(r->rec, &out, &e);
     if (st)
         pp_fail_with(pp, st, &e);
 }
@@ -1964,6 +1974,7 @@ static fc_status read_sheet(xlsx_reader *r, size_t entry, const char *sheet, fc_
     sh->is_depth = sh->rph_depth = 0;
     sh->row = -1;
     sh->last_row = -1;
+    sh->pushed_row = -1;
     sh->merge_next = 0;
     sh->active_count = 0;
     sh->merges_seen = 0;

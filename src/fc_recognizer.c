@@ -132,6 +132,8 @@ struct fc_recognizer {
     char *list_title;         /* the title above the flat list (malloc'd), or NULL */
     char *list_unit;          /* the unit line above the flat list (malloc'd), or NULL */
     bool list_form_open;      /* a project of the list is being read */
+    bool blank_in_tail;       /* a blank row came after the table's notes: lines after
+                                 it lead up to the next form */
     const fc_cell **vis;      /* scratch: visible cells of the current row */
     size_t vis_capacity;      /* allocated length of vis */
     const char **values;      /* scratch: one value per model column */
@@ -1080,6 +1082,7 @@ static fc_status complete_form(fc_recognizer *rec, fc_error *err)
     rec->has_table_label = false;
     rec->group = NULL;
     rec->above_count = 0;
+    rec->blank_in_tail = false;
     return FC_OK;
 }
 
@@ -1632,9 +1635,9 @@ static fc_status on_note(fc_recognizer *rec, const fc_row *row, size_t n, fc_err
         rec->state = ST_TAIL;
         return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
     case ST_TAIL:
-        /* Once a line was set aside for the next form, the ones after it
-         * lead up to that form too. */
-        if (rec->pending->note_count)
+        /* Lines after a blank row lead up to the next form, and once a
+         * line was set aside for it, the ones after it do too. */
+        if (rec->pending->note_count || rec->blank_in_tail)
             return add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
         return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
     case ST_LIST:
@@ -1868,14 +1871,17 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
     if (!reserve_scratch(rec, row->cell_count, 0))
         return no_room(rec->form, err);
     row_class cls = {ROW_NONE, NULL, NULL, visible_cells(rec, row)};
-    if (cls.n == 0)
+    if (cls.n == 0) {
+        rec->blank_in_tail |= rec->state == ST_TAIL;
         return FC_OK;
+    }
     if (rec->state != ST_IDLE && ++rec->form_rows > rec->row_limit)
         return reject(rec, err, FC_ERR_LIMIT, row, rec->vis[0],
                       "form has more rows than the limit allows");
     fc_status st = classify(rec, row, &cls, err);
     if (st)
         return st;
+    bool blank_before = rec->blank_in_tail;
     if (cls.attachment && (st = on_attachment(rec, row, cls.attachment, err)))
         return st;
     size_t n = cls.n;
@@ -1895,6 +1901,8 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
     }
     if (!st && cls.unit)
         st = on_unit(rec, row, cls.unit, err);
+    if (rec->state != ST_TAIL || !blank_before)
+        rec->blank_in_tail = false;
     return st;
 }
 
