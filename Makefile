@@ -36,7 +36,9 @@ EMBED := fc_embedded_default_template=templates/default-template.xml \
 	     fc_embedded_forms_xsd=templates/formconv-forms-1.xsd
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
-LIB_SRCS := $(filter-out src/cli.c,$(wildcard src/*.c)) $(wildcard converters/*.c)
+CLI_SRCS := $(wildcard src/cli*.c)
+CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) $(wildcard converters/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/fc_embedded.o
 LIB := $(BUILD)/libformconv.a
 BIN := $(BUILD)/formconv
@@ -82,7 +84,7 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/src/cli.o $(LIB)
+$(BIN): $(CLI_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 $(BUILD)/obj/tests/%.o: tests/%.c

@@ -386,9 +386,13 @@ static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, 
     const unsigned char *head = fc_input_peek(in, &head_len, err);
     if (!head)
         return err ? err->code : FC_ERR_READ;
+    fc_encoding forced = FC_ENC_AUTO;
+    const char *enc_name = fc_options_get(opts, "encoding");
+    if (enc_name && (!fc_encoding_parse(enc_name, &forced) || forced == FC_ENC_UTF8_BOM))
+        return fc_error_set(err, FC_ERR_USAGE, NULL, "unknown input encoding '%s'", enc_name);
     fc_detected det;
     size_t bad = 0;
-    if (fc_detect_encoding(head, head_len, head_len < FC_PEEK_SIZE, opts->in_encoding, &det,
+    if (fc_detect_encoding(head, head_len, head_len < FC_PEEK_SIZE, forced, &det,
                            &bad))
         return reject_binary(r.name, head, bad, err);
 
@@ -583,7 +587,13 @@ static fc_status text_open_writer(fc_output *out, const fc_options *opts, fc_sin
     w->base.destroy = text_destroy;
     w->out = out;
     fc_layout_init(&w->layout, opts->tpl, text_write_row, w);
-    fc_status st = fc_encoder_new(opts->out_encoding, &w->enc, err);
+    fc_encoding enc = FC_ENC_UTF8;
+    const char *enc_name = fc_options_get(opts, "output-encoding");
+    fc_status st = FC_OK;
+    if (enc_name && (!fc_encoding_parse(enc_name, &enc) || enc == FC_ENC_AUTO))
+        st = fc_error_set(err, FC_ERR_USAGE, NULL, "unknown output encoding '%s'", enc_name);
+    if (!st)
+        st = fc_encoder_new(enc, &w->enc, err);
     if (st) {
         text_destroy(&w->base);
         return st;
@@ -610,11 +620,23 @@ static int text_sniff(const unsigned char *head, size_t len)
 
 static const char *const text_extensions[] = {"txt", "tsv", "tab", "text", NULL};
 
+/* The options of the text format (shared with CSV). */
+static const fc_option_def text_options[] = {
+    {"encoding", 'e', "ENC", fc_input_encodings, fc_encoding_accepts_input, FC_OPT_READ,
+     "input encoding: auto (default), utf-8, gb18030 (gbk), utf-16le, utf-16be"},
+    {"output-encoding", 'E', "ENC", fc_output_encodings, fc_encoding_accepts_output,
+     FC_OPT_WRITE, "output encoding: utf-8 (default), utf-8-bom, gb18030, utf-16le, utf-16be"},
+    {NULL, 0, NULL, NULL, NULL, 0, NULL},
+};
+
 /* The text dump format. */
 const fc_converter fc_text_converter = {
     .name = "text",
     .description = "legacy text dump: tab-separated rows (UTF-8, GB18030 or UTF-16)",
     .extensions = text_extensions,
+    .media_type = "text/plain",
+    .binary = false,
+    .options = text_options,
     .sniff = text_sniff,
     .read = text_read,
     .open_writer = text_open_writer,

@@ -20,6 +20,15 @@
 #include "fc_converter.h"
 #include "fc_textcodec.h"
 
+/* How the XLSX writer arranges forms (the "layout" option). */
+typedef enum fc_sheet_layout {
+    FC_LAYOUT_STACKED = 0, /* "stacked": all forms on one sheet, a page each */
+    FC_LAYOUT_SHEETS       /* "sheets": one worksheet per form */
+} fc_sheet_layout;
+
+/* The layout option's values, in fc_sheet_layout order, NULL-terminated. */
+extern const char *const fc_xlsx_layouts[];
+
 /* ---- The converter's entry points ---------------------------------- */
 
 /* Reads an XLSX workbook from `in` (a file, standard input or memory; the
@@ -41,9 +50,9 @@ int fc_xlsx_sniff(const unsigned char *head, size_t len);
  * the official 附件 2 table (fc_layout.h) and writes a workbook to the
  * staging file of `out` (fc_output_path), with libxlsxwriter's temporary
  * files in fc_output_tmpdir(out). `opts->tpl` gives fonts, column widths
- * and page set-up; `opts->layout` chooses one sheet for all forms
- * (FC_LAYOUT_STACKED, constant memory) or one sheet per form
- * (FC_LAYOUT_SHEETS). The workbook is written and checked by the sink's
+ * and page set-up; the option "layout" chooses one sheet for all
+ * forms ("stacked", the default, constant memory) or one sheet per form
+ * ("sheets"), the flag "real-timestamps" records the current time. The workbook is written and checked by the sink's
  * `end`; the caller then commits `out`. Returns FC_OK and *sink (free with
  * (*sink)->destroy), or FC_ERR_NOMEM / FC_ERR_OUTPUT with `err` set. The
  * sink does not own `out` and never commits it. */

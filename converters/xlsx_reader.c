@@ -2089,6 +2089,7 @@ static fc_status read_optional(xlsx_reader *r, const char *kind, const char *fal
                 part_error(r, &warning, FC_ERR_INPUT, e->target,
                            "the part is missing (named by the workbook's relationships); "
                            "reading without it");
+                warning.severity = FC_SEVERITY_WARNING;
                 r->opts->warn(r->opts->warn_ctx, &warning);
             }
             return FC_OK;

@@ -969,6 +969,7 @@ static fc_status size_row(xlsx_writer *w, uint32_t r, double *height, fc_error *
             fail_at(w, &warning, FC_OK, r, 0,
                     "row needs %.0f points but Excel allows at most %.0f: its text may be cut",
                     *height, XLSX_MAX_ROW_HEIGHT);
+            warning.severity = FC_SEVERITY_WARNING;
             w->warn(w->warn_ctx, &warning);
         }
         *height = XLSX_MAX_ROW_HEIGHT;
@@ -1371,8 +1372,13 @@ fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **
     w->base.destroy = xlsx_destroy;
     w->out = out;
     w->tpl = opts->tpl;
-    w->mode = opts->layout;
-    w->real_timestamps = opts->real_timestamps;
+    int layout = fc_options_choice(opts, "layout", fc_xlsx_layouts, FC_LAYOUT_STACKED, err);
+    if (layout < 0) {
+        free(w);
+        return FC_ERR_USAGE;
+    }
+    w->mode = (fc_sheet_layout)layout;
+    w->real_timestamps = fc_options_flag(opts, "real-timestamps");
     w->warn = opts->warn;
     w->warn_ctx = opts->warn_ctx;
     w->line_factor = opts->tpl->line_height_factor > 0 ? opts->tpl->line_height_factor

@@ -19,7 +19,7 @@
  * before its project (xml_writer.c).
  *
  * Reading (xml_reader.c): libxml2's xmlTextReader, streaming, validated against the
- * built-in schema while it reads (unless opts->no_validate). Untrusted input
+ * built-in schema while it reads (unless the option "no-validate" is given). Untrusted input
  * is safe: no network, no entity substitution, no DTD (a DOCTYPE is refused
  * before libxml2 sees it), only UTF-8, limits on depth, text lengths and
  * counts. The derived attributes (decimal value of the amount, parsed
@@ -95,11 +95,20 @@ static int xml_sniff(const unsigned char *head, size_t len)
 
 static const char *const xml_extensions[] = {"xml", NULL};
 
+/* The options of the XML reader. */
+static const fc_option_def xml_options[] = {
+    {"no-validate", 0, NULL, NULL, NULL, FC_OPT_READ, "skip schema validation"},
+    {NULL, 0, NULL, NULL, NULL, 0, NULL},
+};
+
 /* The portal XML format. */
 const fc_converter fc_xml_converter = {
     .name = "xml",
     .description = "budget portal XML (" XML_NS "), schema-validated",
     .extensions = xml_extensions,
+    .media_type = "application/xml",
+    .binary = false,
+    .options = xml_options,
     .sniff = xml_sniff,
     .read = fc_xmlfmt_read,
     .open_writer = fc_xmlfmt_open_writer,

@@ -39,7 +39,7 @@ fc_status fc_xmlfmt_open_writer(fc_output *out, const fc_options *opts, fc_sink 
 
 /* Reads an XML document from `in` into `sink` (begin and each form; the
  * caller ends the sink), validating it against the built-in schema unless
- * opts->no_validate. Returns FC_OK or the first problem with its line. */
+ * the option "no-validate" is given. Returns FC_OK or the first problem with its line. */
 fc_status fc_xmlfmt_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err);
 
 /* Checks `in` against the schema and the format's limits without building

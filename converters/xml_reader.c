@@ -1,7 +1,7 @@
 /*
  * xml_reader.c - reads and validates the portal XML format (see xml.c for
  * the format): libxml2's xmlTextReader, streaming, validated against the
- * built-in schema while it reads (unless opts->no_validate).
+ * built-in schema while it reads (unless the option "no-validate" is given).
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -312,6 +312,7 @@ static void warn(const xml_reader *x, unsigned long line, const char *fmt, ...)
     va_end(ap);
     fc_error w;
     fc_error_at_line(&w, FC_OK, x->name, line, 0, "%s", message);
+    w.severity = FC_SEVERITY_WARNING;
     x->opts->warn(x->opts->warn_ctx, &w);
 }
 
@@ -1274,7 +1275,7 @@ fc_status fc_xmlfmt_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc
     fc_status st = prescan(in, x.name, err);
     if (!st && !(x.form = fc_form_new()))
         st = fc_error_set(err, FC_ERR_NOMEM, x.name, "out of memory");
-    if (!st && !opts->no_validate)
+    if (!st && !opts->checked && !fc_options_flag(opts, "no-validate"))
         st = load_schema(&x, &schema, &vctxt, err);
     if (!st) {
         fc_xml_handlers saved;

@@ -1,111 +1,46 @@
 /*
- * fc_converter.c - helpers shared by converters: default limits, the
- * collecting sink, and running a held document into a sink.
+ * fc_converter.c - what converters share: looking up their declared
+ * options and checking option values.
  */
 #include "fc_converter.h"
 
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-void fc_limits_apply_defaults(fc_limits *limits)
+const fc_option_def *fc_converter_option(const fc_converter *conv, const char *name,
+                                         unsigned use)
 {
-    if (!limits->cell_chars)
-        limits->cell_chars = 32767;
-    if (!limits->row_cells)
-        limits->row_cells = 1024;
-    if (!limits->form_rows)
-        limits->form_rows = 100000;
-    if (!limits->line_bytes)
-        limits->line_bytes = (size_t)16 * 1024 * 1024;
-    if (!limits->form_bytes)
-        limits->form_bytes = FC_FORM_ARENA_LIMIT;
-    if (!limits->part_bytes)
-        limits->part_bytes = (size_t)1024 * 1024 * 1024;
-    if (!limits->ratio)
-        limits->ratio = 200;
-    if (!limits->entries)
-        limits->entries = 10000;
-    if (!limits->xml_depth)
-        limits->xml_depth = 64;
+    for (const fc_option_def *d = conv->options; d && d->name; d++)
+        if ((d->use & use) && strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
 }
 
-/* A sink that keeps copies of the forms. */
-typedef struct collector {
-    fc_sink base;   /* sink interface (must be first) */
-    fc_doc *doc;    /* the document being collected */
-} collector;
-
-static fc_status collect_begin(fc_sink *self, const fc_doc *doc, fc_error *err)
+bool fc_option_accepts(const fc_option_def *def, const char *value)
 {
-    collector *c = (collector *)self;
-    fc_doc_free(c->doc);
-    c->doc = fc_doc_new();
-    if (!c->doc)
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
-    if (doc && doc->attachment &&
-        fc_doc_set_attachment(c->doc, doc->attachment, strlen(doc->attachment)))
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
-    return FC_OK;
+    if (def->accept)
+        return def->accept(value);
+    if (!def->choices)
+        return true;
+    for (size_t i = 0; def->choices[i]; i++)
+        if (strcmp(def->choices[i], value) == 0)
+            return true;
+    return false;
 }
 
-static fc_status collect_form(fc_sink *self, const fc_form *form, fc_error *err)
+int fc_options_choice(const fc_options *opts, const char *name, const char *const *choices,
+                      int fallback, fc_error *err)
 {
-    collector *c = (collector *)self;
-    if (!c->doc)
-        return fc_error_set(err, FC_ERR_INTERNAL, NULL, "form before begin");
-    fc_form *copy = fc_form_new();
-    if (!copy || fc_form_copy(copy, form)) {
-        fc_form_free(copy);
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+    const char *value = fc_options_get(opts, name);
+    if (!value)
+        return fallback;
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) {
+        if (strcmp(choices[i], value) == 0)
+            return i;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", choices[i]);
     }
-    if (fc_doc_add_form(c->doc, copy))
-        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
-    return FC_OK;
-}
-
-static fc_status collect_end(fc_sink *self, fc_error *err)
-{
-    (void)self;
-    (void)err;
-    return FC_OK;
-}
-
-static void collect_destroy(fc_sink *self)
-{
-    collector *c = (collector *)self;
-    if (!c)
-        return;
-    fc_doc_free(c->doc);
-    free(c);
-}
-
-fc_sink *fc_collector_new(void)
-{
-    collector *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->base.begin = collect_begin;
-    c->base.form = collect_form;
-    c->base.end = collect_end;
-    c->base.destroy = collect_destroy;
-    return &c->base;
-}
-
-fc_doc *fc_collector_take(fc_sink *sink)
-{
-    collector *c = (collector *)sink;
-    fc_doc *doc = c->doc;
-    c->doc = NULL;
-    return doc;
-}
-
-fc_status fc_sink_run_doc(fc_sink *sink, const fc_doc *doc, fc_error *err)
-{
-    fc_doc header = {.attachment = doc->attachment};
-    fc_status st = sink->begin(sink, &header, err);
-    for (size_t i = 0; !st && i < doc->form_count; i++)
-        st = sink->form(sink, doc->forms[i], err);
-    if (!st)
-        st = sink->end(sink, err);
-    return st;
+    fc_error_set(err, FC_ERR_USAGE, NULL, "unknown %s '%s' (%s)", name, value, list);
+    return -1;
 }

@@ -6,6 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *fc_status_name(fc_status code)
+{
+    switch (code) {
+    case FC_OK: return "ok";
+    case FC_ERR_INPUT: return "input";
+    case FC_ERR_ENCODING: return "encoding";
+    case FC_ERR_LIMIT: return "limit";
+    case FC_ERR_READ: return "read";
+    case FC_ERR_OUTPUT: return "output";
+    case FC_ERR_USAGE: return "usage";
+    case FC_ERR_TEMPLATE: return "template";
+    case FC_ERR_NOMEM: return "nomem";
+    case FC_ERR_INTERNAL: return "internal";
+    }
+    return "internal";
+}
+
 const char *fc_strerror(fc_status code)
 {
     switch (code) {
@@ -28,6 +45,7 @@ void fc_error_clear(fc_error *err)
     if (!err)
         return;
     err->code = FC_OK;
+    err->severity = FC_SEVERITY_ERROR;
     err->location[0] = '\0';
     err->message[0] = '\0';
 }
@@ -55,6 +73,7 @@ fc_status fc_error_setv(fc_error *err, fc_status code, const char *location,
     if (!err)
         return code;
     err->code = code;
+    err->severity = FC_SEVERITY_ERROR;
     snprintf(err->location, sizeof err->location, "%s", location ? location : "");
     trim_partial_utf8(err->location);
     vsnprintf(err->message, sizeof err->message, fmt, ap);

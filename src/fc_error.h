@@ -31,9 +31,16 @@ typedef enum fc_status {
 #define FC_ERROR_LOCATION_MAX 512
 #define FC_ERROR_MESSAGE_MAX 1024
 
+/* How serious a reported problem is. */
+typedef enum fc_severity {
+    FC_SEVERITY_ERROR = 0,   /* the input is wrong (the default) */
+    FC_SEVERITY_WARNING      /* worth a look; nothing was refused */
+} fc_severity;
+
 /* An error (or a warning) with where it happened. */
 typedef struct fc_error {
     fc_status code;                          /* what kind of failure; FC_OK when unset */
+    fc_severity severity;                    /* error, or a warning passed to a report_fn */
     char location[FC_ERROR_LOCATION_MAX];    /* "FILE:LINE:COL", "FILE!Sheet1!A12", "FILE" or "" */
     char message[FC_ERROR_MESSAGE_MAX];      /* what is wrong, one line, no trailing period */
 } fc_error;
@@ -41,6 +48,11 @@ typedef struct fc_error {
 /* A receiver of warnings and of the non-fatal problems a validation finds.
  * `problem` is only valid during the call. The library never prints. */
 typedef void (*fc_report_fn)(void *context, const fc_error *problem);
+
+/* Returns a static short identifier of `code` for machines ("input",
+ * "encoding", "limit", "read", "output", "usage", "template", "nomem",
+ * "internal"; "ok" for FC_OK); never NULL. */
+const char *fc_status_name(fc_status code);
 
 /* Returns a static English description of `code`; never NULL. */
 const char *fc_strerror(fc_status code);

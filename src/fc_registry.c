@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* The converters, one line each. */
+/* The converters, one line each; the first is the default format. */
 #define FC_CONVERTER_LIST(X) \
     X(fc_text_converter) \
     X(fc_xml_converter) \
@@ -22,6 +22,11 @@ FC_CONVERTER_LIST(DECLARE)
 #define ENTRY(sym) &sym,
 const fc_converter *const fc_converters[] = {FC_CONVERTER_LIST(ENTRY) NULL};
 #undef ENTRY
+
+const fc_converter *fc_converter_default(void)
+{
+    return fc_converters[0];
+}
 
 const fc_converter *fc_converter_by_name(const char *name)
 {

@@ -10,6 +10,10 @@
 /* Every converter, NULL-terminated, in the order `formconv formats` lists them. */
 extern const fc_converter *const fc_converters[];
 
+/* The default format: the first entry of the table (the legacy text dump),
+ * used for standard output and for input nothing else recognises. */
+const fc_converter *fc_converter_default(void);
+
 /* Returns the converter called `name` (case-insensitive), or NULL. */
 const fc_converter *fc_converter_by_name(const char *name);
 

@@ -47,6 +47,23 @@ bool fc_encoding_parse(const char *name, fc_encoding *enc)
     return false;
 }
 
+const char *const fc_input_encodings[] = {"auto", "utf-8", "gb18030", "utf-16le", "utf-16be",
+                                          NULL};
+const char *const fc_output_encodings[] = {"utf-8", "utf-8-bom", "gb18030", "utf-16le",
+                                           "utf-16be", NULL};
+
+bool fc_encoding_accepts_input(const char *name)
+{
+    fc_encoding enc;
+    return fc_encoding_parse(name, &enc) && enc != FC_ENC_UTF8_BOM;
+}
+
+bool fc_encoding_accepts_output(const char *name)
+{
+    fc_encoding enc;
+    return fc_encoding_parse(name, &enc) && enc != FC_ENC_AUTO;
+}
+
 bool fc_buf_reserve(fc_buf *buf, size_t extra)
 {
     if (extra <= buf->cap - buf->len)

@@ -13,7 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fc_converter.h"
+#include "fc_error.h"
+
+/* Character encodings of text dumps. */
+typedef enum fc_encoding {
+    FC_ENC_AUTO = 0,    /* reading: detect (BOM, then UTF-8, else GB18030); writing: UTF-8 */
+    FC_ENC_UTF8,        /* UTF-8 without BOM (a BOM is still skipped when reading) */
+    FC_ENC_UTF8_BOM,    /* UTF-8 with a BOM (for Excel on Chinese Windows) */
+    FC_ENC_GB18030,     /* GB18030, a superset of GBK and GB2312 */
+    FC_ENC_UTF16LE,     /* UTF-16 little endian, with a BOM when writing */
+    FC_ENC_UTF16BE      /* UTF-16 big endian, with a BOM when writing */
+} fc_encoding;
 
 /* Returns the canonical name of an encoding ("utf-8", "gb18030", ...). */
 const char *fc_encoding_name(fc_encoding enc);
@@ -22,6 +32,15 @@ const char *fc_encoding_name(fc_encoding enc);
  * utf-8-sig, gb18030/gbk/gb2312/cp936, utf-16le, utf-16be, auto. Returns
  * true and sets *enc on success. */
 bool fc_encoding_parse(const char *name, fc_encoding *enc);
+
+/* The encodings a text reader takes (NULL-terminated, for help and
+ * completion), and a check that accepts them and their aliases. */
+extern const char *const fc_input_encodings[];
+bool fc_encoding_accepts_input(const char *name);
+
+/* The encodings a text writer makes, and a check with aliases. */
+extern const char *const fc_output_encodings[];
+bool fc_encoding_accepts_output(const char *name);
 
 /* A growable byte buffer. */
 typedef struct fc_buf {

@@ -96,6 +96,25 @@ fc_options fc_test_options(void)
     return opts;
 }
 
+/* Settings handed out by fc_test_set_option: a ring of arrays, so that an
+ * option set keeps its array while a few more are made. */
+#define SETTING_SETS 32
+#define SETTINGS_PER_SET 8
+static fc_setting setting_ring[SETTING_SETS][SETTINGS_PER_SET];
+static size_t setting_next;
+
+void fc_test_set_option(fc_options *opts, const char *name, const char *value)
+{
+    assert_true(opts->setting_count < SETTINGS_PER_SET);
+    fc_setting *set = setting_ring[setting_next++ % SETTING_SETS];
+    for (size_t i = 0; i < opts->setting_count; i++)
+        set[i] = opts->settings[i];
+    set[opts->setting_count].name = name;
+    set[opts->setting_count].value = value ? value : "";
+    opts->settings = set;
+    opts->setting_count++;
+}
+
 /* Copies the committed bytes of a memory output into a malloc'd string. */
 static fc_status take_memory(fc_output *output, char **out, size_t *out_len, fc_error *err)
 {

@@ -34,6 +34,10 @@ fc_status fc_test_convert(const char *from, const char *to, const void *input, s
                           const char *name, const fc_options *opts, char **out,
                           size_t *out_len, fc_error *err);
 
+/* Adds the format option `name` with `value` (NULL for a flag) to `opts`
+ * (the settings array is the test support's own; at most 8 per options). */
+void fc_test_set_option(fc_options *opts, const char *name, const char *value);
+
 /* Writes a held document (`doc` with its forms) in format `to` into memory.
  * On success returns FC_OK and a malloc'd *out (NUL-terminated, *out_len
  * bytes); on failure returns the status with `err` set and *out NULL.

@@ -293,6 +293,33 @@ static void test_output_failures(void **state)
     assert_int_equal(count_files(".formconv-"), 0);
 }
 
+/* A format option the chosen formats do not take is a warning, and the
+ * conversion goes on; an option for output given to validate is refused. */
+static void test_inapplicable_options(void **state)
+{
+    (void)state;
+    const char *seed = fc_test_path("fixtures/seed.txt");
+    char *err = NULL;
+    assert_int_equal(run(NULL, NULL, &err, "convert", seed, "-t", "xml", "-l", "sheets", "-o",
+                         scratch("w.xml"), NULL), 0);
+    assert_string_equal(err, "formconv: warning: option '-l' does not apply to xml output; "
+                             "ignored\n");
+    free(err);
+    assert_int_equal(run(NULL, NULL, &err, "convert", seed, "--output-encoding=gb18030", "-o",
+                         scratch("w.xlsx"), NULL), 0);
+    assert_string_equal(err, "formconv: warning: option '--output-encoding' does not apply to "
+                             "xlsx output; ignored\n");
+    free(err);
+    assert_int_equal(run(NULL, NULL, &err, "convert", fc_test_path("fixtures/xml/seed.xml"),
+                         "-e", "gbk", "-o", scratch("w.txt"), NULL), 0);
+    assert_string_equal(err, "formconv: warning: option '-e' does not apply to xml input; "
+                             "ignored\n");
+    free(err);
+    assert_int_equal(run(NULL, NULL, &err, "validate", seed, "-E", "gb18030", NULL), 2);
+    assert_non_null(strstr(err, "option '-E' is not for validate"));
+    free(err);
+}
+
 static void test_validate(void **state)
 {
     (void)state;
@@ -395,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_refuses_to_overwrite_input),
         cmocka_unit_test(test_output_failures),
+        cmocka_unit_test(test_inapplicable_options),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_memory_is_flat),
     };

@@ -241,23 +241,23 @@ typedef struct variant {
     const char *bom;        /* bytes put first */
     size_t bom_len;         /* their count */
     const char *eol;        /* line end */
-    fc_encoding forced;     /* --encoding, or FC_ENC_AUTO */
+    const char *forced;     /* --encoding, or NULL */
 } variant;
 
 static void test_input_encodings(void **state)
 {
     (void)state;
     static const variant variants[] = {
-        {"UTF-8 with BOM", NULL, "\xEF\xBB\xBF", 3, "\n", FC_ENC_AUTO},
-        {"UTF-8, CRLF", NULL, "", 0, "\r\n", FC_ENC_AUTO},
-        {"UTF-8, CR", NULL, "", 0, "\r", FC_ENC_AUTO},
-        {"Excel Unicode text (UTF-16LE, BOM, CRLF)", "UTF-16LE", "\xFF\xFE", 2, "\r\n", FC_ENC_AUTO},
-        {"UTF-16BE with BOM", "UTF-16BE", "\xFE\xFF", 2, "\n", FC_ENC_AUTO},
-        {"UTF-16LE without BOM", "UTF-16LE", "", 0, "\n", FC_ENC_AUTO},
-        {"Chinese Windows text (GB18030, CRLF)", "GB18030", "", 0, "\r\n", FC_ENC_AUTO},
-        {"GBK forced", "GBK", "", 0, "\n", FC_ENC_GB18030},
-        {"UTF-16LE forced, BOM skipped", "UTF-16LE", "\xFF\xFE", 2, "\n", FC_ENC_UTF16LE},
-        {"UTF-8 forced with BOM", NULL, "\xEF\xBB\xBF", 3, "\r\n", FC_ENC_UTF8},
+        {"UTF-8 with BOM", NULL, "\xEF\xBB\xBF", 3, "\n", NULL},
+        {"UTF-8, CRLF", NULL, "", 0, "\r\n", NULL},
+        {"UTF-8, CR", NULL, "", 0, "\r", NULL},
+        {"Excel Unicode text (UTF-16LE, BOM, CRLF)", "UTF-16LE", "\xFF\xFE", 2, "\r\n", NULL},
+        {"UTF-16BE with BOM", "UTF-16BE", "\xFE\xFF", 2, "\n", NULL},
+        {"UTF-16LE without BOM", "UTF-16LE", "", 0, "\n", NULL},
+        {"Chinese Windows text (GB18030, CRLF)", "GB18030", "", 0, "\r\n", NULL},
+        {"GBK forced", "GBK", "", 0, "\n", "gb18030"},
+        {"UTF-16LE forced, BOM skipped", "UTF-16LE", "\xFF\xFE", 2, "\n", "utf-16le"},
+        {"UTF-8 forced with BOM", NULL, "\xEF\xBB\xBF", 3, "\r\n", "utf-8"},
     };
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         const variant *v = &variants[i];
@@ -271,7 +271,8 @@ static void test_input_encodings(void **state)
         memcpy(input, v->bom, v->bom_len);
         memcpy(input + v->bom_len, body, body_len);
         fc_options opts = fc_test_options();
-        opts.in_encoding = v->forced;
+        if (v->forced)
+            fc_test_set_option(&opts, "encoding", v->forced);
         size_t len;
         char *out = convert_ok(input, v->bom_len + body_len, &opts, &len);
         if (len != canonical_len || memcmp(out, canonical, len) != 0)
@@ -290,7 +291,7 @@ static void test_forced_encoding_mismatch(void **state)
     size_t gb_len;
     char *gb = reencode(seed, seed_len, "GB18030", &gb_len);
     fc_options opts = fc_test_options();
-    opts.in_encoding = FC_ENC_UTF8;
+    fc_test_set_option(&opts, "encoding", "utf-8");
     char *out = NULL;
     size_t len;
     fc_error err;
@@ -304,7 +305,7 @@ static void test_forced_encoding_mismatch(void **state)
 
 /* One output encoding: what to ask for and how to check the bytes. */
 typedef struct out_case {
-    fc_encoding enc;        /* --output-encoding */
+    const char *enc;        /* --output-encoding */
     const char *charset;    /* iconv name of the body */
     const char *bom;        /* expected first bytes */
     size_t bom_len;         /* their count */
@@ -314,15 +315,15 @@ static void test_output_encodings(void **state)
 {
     (void)state;
     static const out_case cases[] = {
-        {FC_ENC_UTF8_BOM, NULL, "\xEF\xBB\xBF", 3},
-        {FC_ENC_GB18030, "GB18030", "", 0},
-        {FC_ENC_UTF16LE, "UTF-16LE", "\xFF\xFE", 2},
-        {FC_ENC_UTF16BE, "UTF-16BE", "\xFE\xFF", 2},
+        {"utf-8-bom", NULL, "\xEF\xBB\xBF", 3},
+        {"gb18030", "GB18030", "", 0},
+        {"utf-16le", "UTF-16LE", "\xFF\xFE", 2},
+        {"utf-16be", "UTF-16BE", "\xFE\xFF", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const out_case *c = &cases[i];
         fc_options opts = fc_test_options();
-        opts.out_encoding = c->enc;
+        fc_test_set_option(&opts, "output-encoding", c->enc);
         size_t len;
         char *out = convert_ok(seed, seed_len, &opts, &len);
         size_t body_len = canonical_len;

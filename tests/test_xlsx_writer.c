@@ -42,6 +42,7 @@
 #include "fc_textcodec.h"
 #include "fc_utf8.h"
 #include "support.h"
+#include "../converters/xlsx.h"
 
 /* ---- A parsed workbook --------------------------------------------------- */
 
@@ -563,7 +564,7 @@ static fc_status write_doc(const fc_doc *doc, const fc_options *opts, const char
 static fc_options layout_options(fc_sheet_layout layout)
 {
     fc_options opts = fc_test_options();
-    opts.layout = layout;
+    fc_test_set_option(&opts, "layout", fc_xlsx_layouts[layout]);
     return opts;
 }
 
@@ -1140,7 +1141,7 @@ static void test_properties_and_reproducible(void **state)
     assert_non_null(strstr(core, "2000-01-01T00:00:00Z"));
     free(core);
     fc_options opts = fc_test_options();
-    opts.real_timestamps = true;
+    fc_test_set_option(&opts, "real-timestamps", NULL);
     assert_int_equal(write_doc(doc, &opts, b, &err), FC_OK);
     core = zip_part(b, "docProps/core.xml", NULL);
     assert_null(strstr(core, "2000-01-01T00:00:00Z"));

@@ -371,7 +371,7 @@ static void test_unit_goldens(void **state)
         assert_units(xml, xml_len, name, NULL, cases[i].units, cases[i].count);
         /* Without the schema the reader gives the same unit lines. */
         fc_options opts = fc_test_options();
-        opts.no_validate = true;
+        fc_test_set_option(&opts, "no-validate", NULL);
         assert_units(xml, xml_len, name, &opts, cases[i].units, cases[i].count);
         /* Where the unit elements stand. */
         const char *first_project = strstr(xml, "<project>");
@@ -415,7 +415,7 @@ static void test_unit_reading(void **state)
     static const char *const units1[] = {"单位：万元", NULL, NULL, "单位：元", " ",
                                          "单位：万元", "单位：万元"};
     fc_options lax = fc_test_options();
-    lax.no_validate = true;
+    fc_test_set_option(&lax, "no-validate", NULL);
     assert_units(with_doc_unit, sizeof with_doc_unit - 1, "doc-unit.xml", NULL, units1, 7);
     assert_units(with_doc_unit, sizeof with_doc_unit - 1, "doc-unit.xml", &lax, units1, 7);
 
@@ -770,7 +770,7 @@ static void check_hostile(const char *relative, fc_status status, const char *lo
     assert_contains(err.message, message);
     assert_null(strstr(err.message, "root:")); /* nothing of /etc/passwd */
     fc_options opts = fc_test_options();
-    opts.no_validate = true;
+    fc_test_set_option(&opts, "no-validate", NULL);
     assert_int_equal(read_fails(data, len, name, &opts, &err), status);
     assert_contains(err.message, message_unvalidated);
     free(data);
@@ -824,7 +824,7 @@ static void test_hostile_missing_element(void **state)
     assert_contains(err.message, "Expected is ( name )");
     /* --no-validate skips the schema: the indicator reads with an empty name. */
     fc_options opts = fc_test_options();
-    opts.no_validate = true;
+    fc_test_set_option(&opts, "no-validate", NULL);
     fc_doc *doc = NULL;
     assert_int_equal(fc_test_read_doc("xml", data, len, "missing.xml", &opts, &doc, &err), FC_OK);
     assert_string_equal(doc->forms[0]->indicators[0].name, "");
@@ -893,7 +893,7 @@ static void test_hostile_deep_nesting(void **state)
     assert_int_equal(read_fails(xml, n, "deep.xml", NULL, &err), FC_ERR_INPUT);
     assert_contains(err.message, "not expected");
     fc_options opts = fc_test_options();
-    opts.no_validate = true;
+    fc_test_set_option(&opts, "no-validate", NULL);
     assert_int_equal(read_fails(xml, n, "deep.xml", &opts, &err), FC_ERR_INPUT);
     assert_contains(err.message, "unexpected element <project> inside <project>");
     /* Nesting that libxml2 alone refuses (past 256 levels, no HUGE option). */
