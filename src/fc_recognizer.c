@@ -125,6 +125,8 @@ struct fc_recognizer {
     const char *group;        /* the open block's label (in the form), or NULL */
     uint32_t group_col;       /* source column of the open block's label */
     bool group_above;         /* the open block's labels stand above their values */
+    uint32_t midterm_col;     /* in the open block, the column of labels headed by a
+                                 mid-term one (中期资金总额), or UINT32_MAX */
     above_label above[ABOVE_MAX]; /* the row of labels waiting for its values */
     size_t above_count;       /* number of them */
     list_column *list;        /* the columns of the flat list being read */
@@ -132,8 +134,8 @@ struct fc_recognizer {
     char *list_title;         /* the title above the flat list (malloc'd), or NULL */
     char *list_unit;          /* the unit line above the flat list (malloc'd), or NULL */
     bool list_form_open;      /* a project of the list is being read */
-    bool blank_in_tail;       /* a blank row came after the table's notes: lines after
-                                 it lead up to the next form */
+    bool blank_in_tail;       /* a blank row came in or after the table: a line of the
+                                 page after it leads up to the next form */
     const fc_cell **vis;      /* scratch: visible cells of the current row */
     size_t vis_capacity;      /* allocated length of vis */
     const char **values;      /* scratch: one value per model column */
@@ -216,6 +218,7 @@ fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn 
     rec->locate = locate;
     rec->locate_ctx = locate_ctx;
     rec->row_limit = opts->limits.form_rows ? opts->limits.form_rows : 100000;
+    rec->midterm_col = UINT32_MAX;
     rec->form = fc_form_new();
     rec->done = fc_form_new();
     rec->pending = fc_form_new();
@@ -606,12 +609,13 @@ static bool inside_table_text(const fc_recognizer *rec, const fc_cell *cell)
 }
 
 /* True when the visible cells hold the indicator header: a first-level
- * column and a second-level or name column. */
+ * column and a second-level or name column; or, after the table's label
+ * (绩效指标), a name and a target column (a table without categories). */
 static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vis, size_t n)
 {
     if (n < 2)
         return false;
-    bool level1 = false, other = false;
+    bool level1 = false, other = false, name = false, target = false;
     for (size_t i = 0; i < n; i++) {
         fc_column_key key;
         if (!is_column(tpl, vis[i], &key))
@@ -620,8 +624,38 @@ static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vi
             level1 = true;
         else if (key == FC_COL_LEVEL2 || key == FC_COL_NAME)
             other = true;
+        name |= key == FC_COL_NAME;
+        target |= key == FC_COL_TARGET || key == FC_COL_MIDTERM_TARGET;
     }
-    return level1 && other;
+    if (level1 && other)
+        return true;
+    return n >= 3 && name && target && fc_template_is_table_label(tpl, vis[0]->text, vis[0]->len);
+}
+
+/* The byte length of the label part of a cell written "LABEL：VALUE"
+ * (the label and its colon), when the text before the first colon is a
+ * known label (or, with `shaped`, an unknown one shaped like a label) and
+ * a value follows; else 0. */
+static size_t label_colon_split(const fc_template *tpl, const fc_cell *cell, bool shaped)
+{
+    size_t limit = cell->len < 4 * LABEL_CHARS_MAX ? cell->len : 4 * LABEL_CHARS_MAX;
+    for (size_t i = 1; i < limit; i++) {
+        size_t colon = cell->text[i] == ':' ? 1
+                       : (i + 3 <= cell->len && memcmp(cell->text + i, "\xEF\xBC\x9A", 3) == 0)
+                           ? 3
+                           : 0;
+        if (!colon)
+            continue;
+        if (fc_utf8_is_blank(cell->text + i + colon, cell->len - i - colon))
+            return 0;
+        fc_cell head = *cell;
+        head.len = i;
+        fc_field_key key;
+        if (is_label(tpl, &head, &key) || (shaped && label_shaped(tpl, &head)))
+            return i + colon;
+        return 0;
+    }
+    return 0;
 }
 
 /* Number of the visible cells that are known column headers other than
@@ -679,6 +713,25 @@ static bool is_list_header(const fc_recognizer *rec, const fc_cell *const *vis, 
     return false;
 }
 
+/* True when a row of a flat list is a total (a department's sum): no
+ * indicator in it and no project name. */
+static bool is_list_total(const fc_recognizer *rec, const fc_row *row)
+{
+    bool has_name_column = false;
+    for (size_t i = 0; i < rec->list_count; i++) {
+        const list_column *lc = &rec->list[i];
+        bool blank = empty_at(row, lc->cols.first);
+        if (!lc->is_field && !blank)
+            return false;
+        if (lc->is_field && lc->key == FC_FIELD_NAME) {
+            has_name_column = true;
+            if (!blank)
+                return false;
+        }
+    }
+    return has_name_column;
+}
+
 /* Refuses a row that reveals another form of the family: the title, or any
  * of the visible cells as a label or header. */
 static fc_status check_other_form(const fc_recognizer *rec, const fc_row *row,
@@ -714,10 +767,12 @@ static bool opens_group(const fc_recognizer *rec, const fc_cell *const *vis, siz
     if (n < 2)
         return false;
     fc_field_key key;
+    bool next_label = is_label(rec->tpl, vis[1], &key) ||
+                      label_colon_split(rec->tpl, vis[1], false) > 0;
     if (fc_template_match_group(rec->tpl, vis[0]->text, vis[0]->len) >= 0)
-        return is_label(rec->tpl, vis[1], &key);
+        return next_label;
     return vis[0]->rowspan > 1 && !is_label(rec->tpl, vis[0], &key) &&
-           label_shaped(rec->tpl, vis[0]) && is_label(rec->tpl, vis[1], &key);
+           label_shaped(rec->tpl, vis[0]) && next_label;
 }
 
 /* True when the visible cells from `from` are a row of labels standing
@@ -801,7 +856,8 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
     if (rec->state == ST_LIST) {
         if (is_list_header(rec, vis, n))
             cls->kind = ROW_REPEAT_HEADER;
-        else if (is_note_line(tpl, vis[0]) || (n == 1 && vis[0]->colspan > 1))
+        else if (is_note_line(tpl, vis[0]) || (n == 1 && vis[0]->colspan > 1) ||
+                 is_list_total(rec, row))
             cls->kind = ROW_NOTE;
         else
             cls->kind = ROW_LIST_ITEM;
@@ -809,7 +865,17 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
     }
     bool in_table = rec->state == ST_TABLE;
     bool label_first = (!in_table || vis[0]->col <= rec->table_col0) && is_label(tpl, vis[0], &key);
-    if (!label_first && is_indicator_header(tpl, vis, n)) {
+    bool header = is_indicator_header(tpl, vis, n);
+    /* 年度绩效目标（90分） heading the table is its label, not the goal. */
+    if (header && label_first && fc_template_is_table_label(tpl, vis[0]->text, vis[0]->len))
+        label_first = false;
+    if (rec->state == ST_IDLE || rec->state == ST_HEAD) {
+        if ((st = check_other_form(rec, row, vis, n, false, err)))
+            return st;
+        if (n == 1 && rec->state == ST_IDLE && (st = check_other_form(rec, row, vis, 1, true, err)))
+            return st;
+    }
+    if (!label_first && header) {
         if ((st = check_other_form(rec, row, vis, n, false, err)))
             return st;
         if (is_list_header(rec, vis, n))
@@ -880,8 +946,10 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
                           fc_template_column_header(tpl, FC_COL_LEVEL2),
                           fc_template_column_header(tpl, FC_COL_NAME),
                           fc_template_column_header(tpl, FC_COL_TARGET));
-        if (n == 1 || is_note_line(tpl, vis[0]))
+        if (is_note_line(tpl, vis[0]))
             cls->kind = ROW_NOTE;
+        else if (n == 1)
+            cls->kind = label_colon_split(tpl, vis[0], false) ? ROW_FIELDS : ROW_NOTE;
         else
             cls->kind = ROW_FIELDS;
         return FC_OK;
@@ -1274,6 +1342,7 @@ static fc_status settle_group(fc_recognizer *rec, const fc_row *row, size_t n, s
         rec->group = copy;
         rec->group_col = vis[0]->col;
         rec->group_above = g >= 0 && rec->tpl->groups[g].label_above;
+        rec->midterm_col = UINT32_MAX;
         *start = 1;
         return FC_OK;
     }
@@ -1303,8 +1372,37 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
             continue;
         }
         fc_field_key key;
+        size_t split = is_label(rec->tpl, label, &key) ? 0
+                                                       : label_colon_split(rec->tpl, label, true);
+        if (split) {
+            /* "主管部门：324-甘孜州..." : label and value in one cell. */
+            fc_cell head = *label;
+            head.len = split;
+            const char *v = label->text + split;
+            size_t vlen = label->len - split;
+            fc_utf8_trim(&v, &vlen);
+            if (!is_label(rec->tpl, &head, &key))
+                key = FC_FIELD_OTHER;
+            st = put_field(rec, key, &head, v, vlen, !first, false, err);
+            if (st)
+                return st;
+            first = false;
+            i++;
+            continue;
+        }
         if ((st = label_key(rec, row, label, &key, err)))
             return st;
+        if (rec->group) {
+            /* Under 中期资金总额 stand the mid-term parts, which keep their
+             * labels: the keyed fund parts are the year's. */
+            const char *t = label->text;
+            size_t tlen = label->len;
+            fc_utf8_trim(&t, &tlen);
+            if (tlen >= 6 && memcmp(t, "中期", 6) == 0)
+                rec->midterm_col = label->col;
+            else if (label->col == rec->midterm_col)
+                key = FC_FIELD_OTHER;
+        }
         uint32_t value_col = label->col + (label->colspan ? label->colspan : 1);
         const fc_cell *value = NULL;
         size_t j = i + 1;
@@ -1633,6 +1731,8 @@ static fc_status on_note(fc_recognizer *rec, const fc_row *row, size_t n, fc_err
         return add_note(rec->form, FC_NOTE_IN_HEADER, row, vis, n, err);
     case ST_TABLE:
         rec->state = ST_TAIL;
+        if (rec->blank_in_tail)
+            return add_note(rec->pending, FC_NOTE_BEFORE_TITLE, row, vis, n, err);
         return add_note(rec->form, FC_NOTE_AFTER_TABLE, row, vis, n, err);
     case ST_TAIL:
         /* Lines after a blank row lead up to the next form, and once a
@@ -1872,7 +1972,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
         return no_room(rec->form, err);
     row_class cls = {ROW_NONE, NULL, NULL, visible_cells(rec, row)};
     if (cls.n == 0) {
-        rec->blank_in_tail |= rec->state == ST_TAIL;
+        rec->blank_in_tail |= rec->state == ST_TAIL || rec->state == ST_TABLE;
         return FC_OK;
     }
     if (rec->state != ST_IDLE && ++rec->form_rows > rec->row_limit)
@@ -1901,7 +2001,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
     }
     if (!st && cls.unit)
         st = on_unit(rec, row, cls.unit, err);
-    if (rec->state != ST_TAIL || !blank_before)
+    if (!(rec->state == ST_TAIL && blank_before))
         rec->blank_in_tail = false;
     return st;
 }

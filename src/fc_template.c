@@ -769,11 +769,21 @@ static size_t opening_bracket(const char *s, size_t len)
 }
 
 /* Removes bracketed groups at the end of the NUL-terminated squeezed `s`
- * (and a 分 right after one: "（0-20）分"), keeping at least one byte
- * before them. Returns the new length. */
+ * (and a 分 right after one: "（0-20）分"), and a score such as "10分"
+ * at its end, keeping at least one byte before them. Returns the new
+ * length. */
 static size_t strip_markers(char *s, size_t n)
 {
     static const char fen[] = "\xE5\x88\x86"; /* 分 */
+    if (n > 3 && memcmp(s + n - 3, fen, 3) == 0) {
+        size_t d = n - 3;
+        while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9')
+            d--;
+        if (d > 0 && d < n - 3 && (unsigned char)s[d - 1] >= 0x80) {
+            n = d;
+            s[n] = '\0';
+        }
+    }
     for (;;) {
         size_t end = n;
         bool fen_last = end > 3 && memcmp(s + end - 3, fen, 3) == 0;
