@@ -1,25 +1,28 @@
 /*
- * text.c - the legacy text dump: one table row per line, cells separated by
- * tabs, as budget systems and Excel's "text (tab delimited)" and "Unicode
- * text" exports write it.
+ * text.c - delimited text: the legacy text dump (one table row per line,
+ * cells separated by tabs, as budget systems and Excel's "text (tab
+ * delimited)" and "Unicode text" exports write it) and, through the same
+ * machinery, CSV (csv.c) and '|'- or ';'-separated text.
  *
  * Reading: detect the encoding (BOM; UTF-8, else GB18030; UTF-16 with or
- * without BOM), decode to UTF-8 chunk by chunk, split lines (LF, CRLF, CR)
- * and cells (Excel-style quoting: "a""b", tabs and line breaks inside
- * quotes), and push the rows into the shared recognizer. Writing: the shared
- * layout's rows, cells quoted as Excel does, in UTF-8 (optionally with a
- * BOM), GB18030 or UTF-16 with a BOM.
+ * without BOM), decode to UTF-8 chunk by chunk, choose the delimiter (the
+ * dialect's, the "delimiter" option, or detected from the first lines),
+ * split lines (LF, CRLF, CR) and cells (Excel-style quoting: "a""b",
+ * delimiters and line breaks inside quotes), and push the rows into the
+ * shared recognizer. Writing: the shared layout's rows, cells quoted as
+ * Excel does, in UTF-8 (optionally with a BOM), GB18030 or UTF-16 with a
+ * BOM, with LF or CRLF line ends.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fc_converter.h"
 #include "fc_layout.h"
 #include "fc_recognizer.h"
 #include "fc_textcodec.h"
 #include "fc_utf8.h"
+#include "text.h"
 
 /* Raw bytes read per step. */
 #define TEXT_CHUNK (256 * 1024)
@@ -37,6 +40,14 @@ typedef struct text_reader {
     size_t *starts;           /* offset in text where each cell starts (for locations) */
     size_t cell_capacity;     /* allocated length of cells and starts */
     fc_recognizer *rec;       /* receiver of rows */
+    const fc_text_dialect *dialect; /* the format's conventions */
+    char delim;               /* the cell delimiter; '\0' until chosen */
+    bool delim_forced;        /* given by the "delimiter" option */
+    unsigned char special[256]; /* special_byte with the delimiter marked */
+    size_t head_lines;        /* non-blank lines in the head the delimiter was chosen on */
+    size_t head_hits[3];      /* of them, lines holding ',' '|' ';' */
+    bool head_tabs;           /* the head holds a tab */
+    unsigned long first_line; /* first line holding text (0: none yet) */
 } text_reader;
 
 /* Line and character column of byte `offset` of r->text. */
@@ -253,7 +264,8 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
             unsigned char after = close_end < end ? p[close_end] : 0;
             if (close_end >= end && !final)
                 return FC_OK;
-            if (close_end >= end || after == '\t' || after == '\n' || after == '\r') {
+            if (close_end >= end || after == (unsigned char)r->delim || after == '\n' ||
+                after == '\r') {
                 /* A proper quoted cell: count the line breaks inside it. */
                 for (size_t k = i; k < close_end; k++)
                     if (p[k] == '\n' || (p[k] == '\r' && p[k + 1] != '\n'))
@@ -267,13 +279,15 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
         if (!quoted) {
             /* Unquoted: up to the next tab or line end; a quote is literal. */
             size_t j = i;
+            const unsigned char *special = r->special;
+            const unsigned char delim = (unsigned char)r->delim;
             while (j < end) {
                 unsigned char c = p[j];
-                if (!special_byte[c]) {
+                if (!special[c]) {
                     j++;
                     continue;
                 }
-                if (c == '\t' || c == '\n' || c == '\r')
+                if (c == delim || c == '\n' || c == '\r')
                     break;
                 size_t bad = forbidden_at(p + j, end - j);
                 if (bad) {
@@ -302,7 +316,7 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
             *next = end;
             break;
         }
-        if (p[i] == '\t') {
+        if (p[i] == (unsigned char)r->delim) {
             i++;
             continue;
         }
@@ -324,6 +338,9 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
     /* A line holding nothing is a row without cells. */
     if (count == 1 && r->cells[0].len == 0)
         row.cell_count = 0;
+    for (size_t k = 0; k < row.cell_count && !r->first_line; k++)
+        if (!fc_utf8_is_blank(r->cells[k].text, r->cells[k].len))
+            r->first_line = r->line;
     fc_status st = fc_recognizer_push(r->rec, &row, err);
     if (st)
         return st;
@@ -333,9 +350,103 @@ static fc_status split_row(text_reader *r, size_t start, bool final, split_resul
     return FC_OK;
 }
 
+/* The delimiters detection chooses among when the head has no tab. */
+static const char other_delims[3] = {',', '|', ';'};
+
+/* Counts, over the lines of the decoded head (at most `len` bytes of
+ * `text`), the non-blank lines and the lines holding each of ',' '|' ';'
+ * outside quotes, and whether a tab stands anywhere. */
+static void scan_head(text_reader *r, const char *text, size_t len)
+{
+    bool in_quotes = false, blank = true;
+    bool hit[3] = {false, false, false};
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? text[i] : '\n';
+        if (c == '"') {
+            in_quotes = !in_quotes;
+            blank = false;
+            continue;
+        }
+        if (in_quotes)
+            continue;
+        if (c == '\n' || c == '\r') {
+            if (!blank) {
+                r->head_lines++;
+                for (int k = 0; k < 3; k++)
+                    r->head_hits[k] += hit[k];
+            }
+            blank = true;
+            hit[0] = hit[1] = hit[2] = false;
+            continue;
+        }
+        if (c == '\t')
+            r->head_tabs = true;
+        for (int k = 0; k < 3; k++)
+            hit[k] |= c == other_delims[k];
+        if (c != ' ' && c != '\t')
+            blank = false;
+    }
+}
+
+/* Chooses the delimiter from the decoded head: the forced one, else a tab
+ * when the head holds one (the dialect's own delimiter when it is not the
+ * tab and stands on enough lines), else the one of ',' '|' ';' found on
+ * most lines when it stands on at least half of them, else the dialect's. */
+static void choose_delimiter(text_reader *r, const char *text, size_t len)
+{
+    size_t head = len < FC_TEXT_DETECT_BYTES ? len : FC_TEXT_DETECT_BYTES;
+    scan_head(r, text, head);
+    if (!r->delim_forced) {
+        char chosen = r->dialect->delimiter;
+        size_t lines = r->head_lines ? r->head_lines : 1;
+        int best = -1;
+        for (int k = 0; k < 3; k++)
+            if (r->head_hits[k] * 2 >= lines && r->head_hits[k] > 0 &&
+                (best < 0 || r->head_hits[k] > r->head_hits[best]))
+                best = k;
+        bool own_ok = false;
+        for (int k = 0; k < 3; k++)
+            if (other_delims[k] == r->dialect->delimiter)
+                own_ok = r->head_hits[k] * 4 >= lines && r->head_hits[k] > 0;
+        if (r->dialect->delimiter == '\t' && r->head_tabs)
+            chosen = '\t';
+        else if (own_ok)
+            chosen = r->dialect->delimiter;
+        else if (r->head_tabs)
+            chosen = '\t';
+        else if (best >= 0)
+            chosen = other_delims[best];
+        r->delim = chosen;
+    }
+    memcpy(r->special, special_byte, sizeof r->special);
+    r->special[(unsigned char)r->delim] = 1;
+}
+
+/* Adds to a recognition failure what the head of the file says about its
+ * delimiter: no tab on any line, but lines split by another character. */
+static void delimiter_hint(const text_reader *r, fc_error *err)
+{
+    if (!err || err->code != FC_ERR_INPUT || r->delim_forced || r->head_tabs ||
+        r->delim != '\t')
+        return;
+    for (int k = 0; k < 3; k++) {
+        if (r->head_hits[k] == 0)
+            continue;
+        size_t used = strlen(err->message);
+        snprintf(err->message + used, sizeof err->message - used,
+                 " (no line of the file holds a tab, but %zu of its first %zu lines hold '%c':"
+                 " if its cells are separated by '%c', use --delimiter '%c')",
+                 r->head_hits[k], r->head_lines, other_delims[k], other_delims[k],
+                 other_delims[k]);
+        return;
+    }
+}
+
 /* Splits and pushes every complete row in r->text, then keeps the rest. */
 static fc_status split_rows(text_reader *r, bool final, fc_error *err)
 {
+    if (!r->delim)
+        choose_delimiter(r, r->text.data, r->text.len);
     size_t pos = 0;
     while (pos < r->text.len) {
         split_result result;
@@ -373,7 +484,8 @@ static fc_status reject_binary(const char *name, const unsigned char *head, size
 }
 
 /* The reader: bytes to rows to forms. */
-static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err)
+fc_status fc_text_read(fc_input *in, const fc_options *opts, const fc_text_dialect *dialect,
+                       fc_sink *sink, fc_error *err)
 {
     text_reader r;
     memset(&r, 0, sizeof r);
@@ -381,6 +493,13 @@ static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, 
     r.limits = opts->limits;
     fc_limits_apply_defaults(&r.limits);
     r.line = 1;
+    r.dialect = dialect;
+    const char *delim = fc_options_get(opts, "delimiter");
+    if (delim) {
+        if (!fc_text_parse_delimiter(delim, &r.delim))
+            return fc_error_set(err, FC_ERR_USAGE, NULL, "unknown delimiter '%s'", delim);
+        r.delim_forced = true;
+    }
 
     size_t head_len = 0;
     const unsigned char *head = fc_input_peek(in, &head_len, err);
@@ -454,10 +573,14 @@ static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, 
     if (!st && fc_input_offset(in) == 0) {
         st = fc_error_at_line(err, FC_ERR_INPUT, r.name, 1, 1, "empty input: no form found");
     } else if (!st) {
+        /* "No form found" points at the first line that holds text,
+         * where a title or the first field was expected. */
         char where[FC_ERROR_LOCATION_MAX];
-        snprintf(where, sizeof where, "%s:%lu:1", r.name, r.line);
+        snprintf(where, sizeof where, "%s:%lu:1", r.name, r.first_line ? r.first_line : 1);
         st = fc_recognizer_finish(r.rec, where, err);
     }
+    if (st == FC_ERR_INPUT)
+        delimiter_hint(&r, err);
     fc_recognizer_free(r.rec);
     fc_decoder_free(dec);
     free(raw);
@@ -475,6 +598,9 @@ typedef struct text_writer {
     fc_layout layout;      /* forms to rows */
     fc_buf line;           /* the UTF-8 line being built */
     fc_buf encoded;        /* encoded bytes waiting for the output */
+    char delim;            /* the cell delimiter */
+    const char *eol;       /* the line end: "\n" or "\r\n" */
+    size_t eol_len;        /* its length */
 } text_writer;
 
 /* Hands the encoded bytes to the output. */
@@ -485,13 +611,14 @@ static fc_status text_flush(text_writer *w, fc_error *err)
     return st;
 }
 
-/* Appends a cell to the line, quoted when it holds a tab, quote or line break. */
-static bool append_cell(fc_buf *line, const char *text, size_t len)
+/* Appends a cell to the line, quoted when it holds the delimiter, a
+ * quote or a line break. */
+static bool append_cell(fc_buf *line, const char *text, size_t len, char delim)
 {
     bool quote = false;
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
-        if (c == '\t' || c == '"' || c == '\n' || c == '\r') {
+        if (c == delim || c == '"' || c == '\n' || c == '\r') {
             quote = true;
             break;
         }
@@ -523,12 +650,12 @@ static fc_status text_write_row(void *ctx, const fc_row *row, fc_error *err)
     for (size_t i = 0; i < row->cell_count && ok; i++) {
         const fc_cell *cell = &row->cells[i];
         while (col < cell->col && ok) {
-            ok = fc_buf_append(line, "\t", 1);
+            ok = fc_buf_append(line, &w->delim, 1);
             col++;
         }
-        ok = ok && append_cell(line, cell->text, cell->len);
+        ok = ok && append_cell(line, cell->text, cell->len, w->delim);
     }
-    ok = ok && fc_buf_append(line, "\n", 1);
+    ok = ok && fc_buf_append(line, w->eol, w->eol_len);
     if (!ok)
         return fc_error_set(err, FC_ERR_NOMEM, fc_output_name(w->out), "out of memory");
     if (line == &w->line) {
@@ -574,8 +701,10 @@ static void text_destroy(fc_sink *self)
     free(w);
 }
 
-static fc_status text_open_writer(fc_output *out, const fc_options *opts, fc_sink **sink,
-                                  fc_error *err)
+const char *const fc_text_eols[] = {"lf", "crlf", NULL};
+
+fc_status fc_text_open_writer(fc_output *out, const fc_options *opts,
+                              const fc_text_dialect *dialect, fc_sink **sink, fc_error *err)
 {
     *sink = NULL;
     text_writer *w = calloc(1, sizeof *w);
@@ -586,12 +715,21 @@ static fc_status text_open_writer(fc_output *out, const fc_options *opts, fc_sin
     w->base.end = text_end;
     w->base.destroy = text_destroy;
     w->out = out;
+    w->delim = dialect->delimiter;
     fc_layout_init(&w->layout, opts->tpl, text_write_row, w);
     fc_encoding enc = FC_ENC_UTF8;
     const char *enc_name = fc_options_get(opts, "output-encoding");
+    const char *delim = fc_options_get(opts, "delimiter");
     fc_status st = FC_OK;
     if (enc_name && (!fc_encoding_parse(enc_name, &enc) || enc == FC_ENC_AUTO))
         st = fc_error_set(err, FC_ERR_USAGE, NULL, "unknown output encoding '%s'", enc_name);
+    if (!st && delim && !fc_text_parse_delimiter(delim, &w->delim))
+        st = fc_error_set(err, FC_ERR_USAGE, NULL, "unknown delimiter '%s'", delim);
+    int eol = st ? 0 : fc_options_choice(opts, "eol", fc_text_eols, dialect->crlf ? 1 : 0, err);
+    if (eol < 0)
+        st = FC_ERR_USAGE;
+    w->eol = eol == 1 ? "\r\n" : "\n";
+    w->eol_len = strlen(w->eol);
     if (!st)
         st = fc_encoder_new(enc, &w->enc, err);
     if (st) {
@@ -600,6 +738,43 @@ static fc_status text_open_writer(fc_output *out, const fc_options *opts, fc_sin
     }
     *sink = &w->base;
     return FC_OK;
+}
+
+bool fc_text_parse_delimiter(const char *value, char *delim)
+{
+    static const struct {
+        const char *name;   /* how it may be written */
+        char delim;         /* what it means */
+    } names[] = {{"tab", '\t'}, {"\\t", '\t'}, {"\t", '\t'}, {"comma", ','}, {",", ','},
+                 {"pipe", '|'}, {"|", '|'}, {"semicolon", ';'}, {";", ';'}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(value, names[i].name) == 0) {
+            *delim = names[i].delim;
+            return true;
+        }
+    return false;
+}
+
+bool fc_text_accepts_delimiter(const char *value)
+{
+    char delim;
+    return fc_text_parse_delimiter(value, &delim);
+}
+
+const char *const fc_text_delimiters[] = {"tab", "comma", "pipe", "semicolon", NULL};
+
+/* The legacy text dump's conventions: tabs, LF. */
+static const fc_text_dialect text_dialect = {'\t', false};
+
+static fc_status text_read(fc_input *in, const fc_options *opts, fc_sink *sink, fc_error *err)
+{
+    return fc_text_read(in, opts, &text_dialect, sink, err);
+}
+
+static fc_status text_open_writer(fc_output *out, const fc_options *opts, fc_sink **sink,
+                                  fc_error *err)
+{
+    return fc_text_open_writer(out, opts, &text_dialect, sink, err);
 }
 
 /* Text is the fallback: anything without NUL bytes (or with a UTF-16 BOM). */
@@ -620,23 +795,31 @@ static int text_sniff(const unsigned char *head, size_t len)
 
 static const char *const text_extensions[] = {"txt", "tsv", "tab", "text", NULL};
 
-/* The options of the text format (shared with CSV). */
-static const fc_option_def text_options[] = {
+/* The options of the text format (csv.c declares the same ones). */
+const fc_option_def fc_text_options[] = {
     {"encoding", 'e', "ENC", fc_input_encodings, fc_encoding_accepts_input, FC_OPT_READ,
      "input encoding: auto (default), utf-8, gb18030 (gbk), utf-16le, utf-16be"},
+    {"delimiter", 'd', "CHAR", fc_text_delimiters, fc_text_accepts_delimiter,
+     FC_OPT_READ | FC_OPT_WRITE,
+     "cell delimiter: tab, comma (,), pipe (|) or semicolon (;); reading: detected from the "
+     "first lines unless given"},
     {"output-encoding", 'E', "ENC", fc_output_encodings, fc_encoding_accepts_output,
      FC_OPT_WRITE, "output encoding: utf-8 (default), utf-8-bom, gb18030, utf-16le, utf-16be"},
+    {"eol", 0, "EOL", fc_text_eols, NULL, FC_OPT_WRITE,
+     "line ends: lf (text's default) or crlf (CSV's default; what Notepad and Excel on "
+     "Windows expect)"},
     {NULL, 0, NULL, NULL, NULL, 0, NULL},
 };
 
 /* The text dump format. */
 const fc_converter fc_text_converter = {
     .name = "text",
-    .description = "legacy text dump: tab-separated rows (UTF-8, GB18030 or UTF-16)",
+    .description = "legacy text dump: tab-separated rows (UTF-8, GB18030 or UTF-16); "
+                   "'|'- or ';'-separated too",
     .extensions = text_extensions,
     .media_type = "text/plain",
     .binary = false,
-    .options = text_options,
+    .options = fc_text_options,
     .sniff = text_sniff,
     .read = text_read,
     .open_writer = text_open_writer,

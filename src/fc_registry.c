@@ -12,6 +12,7 @@
 /* The converters, one line each; the first is the default format. */
 #define FC_CONVERTER_LIST(X) \
     X(fc_text_converter) \
+    X(fc_csv_converter) \
     X(fc_xml_converter) \
     X(fc_xlsx_converter)
 
