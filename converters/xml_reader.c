@@ -95,7 +95,7 @@ static const elem_info elements[EL_COUNT] = {
     [EL_FIELD] = {"field", EL_PROJECT, true, " label key position row group above "},
     [EL_INDICATORS] = {"indicators", EL_PROJECT, false, " label "},
     [EL_COLUMNS] = {"columns", EL_INDICATORS, false, " "},
-    [EL_COLUMN] = {"column", EL_COLUMNS, false, " key header "},
+    [EL_COLUMN] = {"column", EL_COLUMNS, false, " key header subheader "},
     [EL_LEVEL1] = {"level1", EL_INDICATORS, false, " code name style "},
     [EL_LEVEL2] = {"level2", EL_LEVEL1, false, " code name style "},
     [EL_INDICATOR] = {"indicator", EL_LEVEL2, false, " "},
@@ -142,6 +142,7 @@ typedef struct xml_attrs {
     short_value indexval;     /* target/@indexval */
     short_value meterunit;    /* target/@meterunit */
     const char *group;        /* a field's group (copied into the form), or NULL */
+    const char *subheader;    /* a column's subheader (copied into the form), or NULL */
     bool has_group;           /* group was given ("" means none) */
     bool above;               /* a field's above */
     bool has_above;           /* above was given */
@@ -624,6 +625,8 @@ static fc_status take_attribute(xml_reader *x, xml_elem el, const char *name, co
                           value);
         return FC_OK;
     }
+    if (strcmp(name, "subheader") == 0)
+        return keep_text(x, value, len, "subheader", &a->subheader, err);
     if (strcmp(name, "group") == 0) {
         a->has_group = true;
         return len ? keep_text(x, value, len, "group", &a->group, err) : FC_OK;
@@ -1045,7 +1048,7 @@ static fc_status start_element(xml_reader *x, fc_error *err)
             header = key == FC_COL_EXTRA ? "" : fc_template_column_header(x->tpl, key);
         if (!header[0] && key != FC_COL_EXTRA && x->opts->templates && x->opts->templates->all)
             header = fc_template_column_header(x->opts->templates->all, key);
-        x->columns[x->column_count++] = (fc_column){key, header};
+        x->columns[x->column_count++] = (fc_column){key, header, x->attrs.subheader};
         break;
     }
     case EL_COLUMNS:

@@ -497,7 +497,8 @@ static bool default_columns(const fc_template *tpl, const fc_form *form)
         return false;
     for (size_t k = 0; k < form->column_count; k++)
         if (form->columns[k].key != tpl->columns[k].key ||
-            strcmp(form->columns[k].header, tpl->columns[k].header) != 0)
+            strcmp(form->columns[k].header, tpl->columns[k].header) != 0 ||
+            form->columns[k].subheader)
             return false;
     return true;
 }
@@ -515,6 +516,8 @@ static bool w_columns(xml_writer *x, const fc_form *form)
         if (ok && (c->key == FC_COL_EXTRA ||
                    strcmp(c->header, fc_template_column_header(x->tpl, c->key)) != 0))
             ok = w_attr(x, "header", c->header);
+        if (ok && c->subheader)
+            ok = w_attr(x, "subheader", c->subheader);
         ok = ok && leaf_end(x, "column", NULL, 0);
     }
     if (ok)

@@ -364,16 +364,52 @@ static fc_status emit_table(fc_layout *layout, const fc_form *form, uint32_t wid
     if (st)
         return st;
     uint32_t end = base + (uint32_t)ncols;
+    bool two = false; /* a second header row under headers spanning columns */
+    for (size_t k = 0; k < ncols && !two; k++)
+        two = form->columns[k].subheader != NULL;
     size_t count = 0;
     if (form->table_label) {
         set_cell(&layout->cells[count], 0, form->table_label, FC_ROLE_LABEL);
-        layout->cells[count++].rowspan = (uint32_t)(form->indicator_count + 1);
+        layout->cells[count++].rowspan = (uint32_t)(form->indicator_count + 1 + two);
     }
-    for (size_t k = 0; k < ncols; k++)
-        set_cell(&layout->cells[count++], base + (uint32_t)k, form->columns[k].header,
-                 FC_ROLE_COLUMN_HEADER);
+    for (size_t k = 0; k < ncols; k++) {
+        const fc_column *c = &form->columns[k];
+        uint32_t col = base + (uint32_t)k;
+        if (c->subheader && k > 0 && form->columns[k - 1].subheader &&
+            strcmp(form->columns[k - 1].header, c->header) == 0) {
+            set_covered(&layout->cells[count++], col, false, FC_ROLE_COLUMN_HEADER);
+            continue;
+        }
+        set_cell(&layout->cells[count], col, c->header, FC_ROLE_COLUMN_HEADER);
+        if (c->subheader) {
+            uint32_t run = 1;
+            while (k + run < ncols && form->columns[k + run].subheader &&
+                   strcmp(form->columns[k + run].header, c->header) == 0)
+                run++;
+            layout->cells[count].colspan = run;
+        } else if (two) {
+            layout->cells[count].rowspan = 2;
+        }
+        count++;
+    }
     count = pad_row(layout, count, end, width);
     st = emit_row(layout, count, FC_ROLE_COLUMN_HEADER, form_start, err);
+    if (!st && two) {
+        count = 0;
+        if (form->table_label)
+            set_covered(&layout->cells[count++], 0, true, FC_ROLE_LABEL);
+        for (size_t k = 0; k < ncols; k++) {
+            const fc_column *c = &form->columns[k];
+            if (c->subheader)
+                set_cell(&layout->cells[count++], base + (uint32_t)k, c->subheader,
+                         FC_ROLE_COLUMN_HEADER);
+            else
+                set_covered(&layout->cells[count++], base + (uint32_t)k, true,
+                            FC_ROLE_COLUMN_HEADER);
+        }
+        count = pad_row(layout, count, end, width);
+        st = emit_row(layout, count, FC_ROLE_COLUMN_HEADER, form_start, err);
+    }
     if (!st)
         st = compute_runs(layout, form, err);
     for (size_t i = 0; !st && i < form->indicator_count; i++) {

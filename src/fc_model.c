@@ -168,9 +168,11 @@ fc_status fc_form_set_columns(fc_form *form, const fc_column *columns, size_t co
     size_t extra = 0;
     for (size_t i = 0; i < count; i++) {
         const char *header = columns[i].header ? columns[i].header : "";
+        const char *sub = columns[i].subheader;
         form->columns[i].key = columns[i].key;
         form->columns[i].header = fc_form_strdup(form, header, strlen(header));
-        if (!form->columns[i].header) {
+        form->columns[i].subheader = sub ? fc_form_strdup(form, sub, strlen(sub)) : NULL;
+        if (!form->columns[i].header || (sub && !form->columns[i].subheader)) {
             form->column_count = 0;
             form->extra_count = 0;
             return FC_ERR_NOMEM;
@@ -301,6 +303,7 @@ fc_status fc_form_insert_column(fc_form *form, size_t index, fc_column_key key,
             (form->column_count - index) * sizeof *form->columns);
     form->columns[index].key = key;
     form->columns[index].header = copy;
+    form->columns[index].subheader = NULL;
     form->column_count++;
     if (key == FC_COL_EXTRA)
         form->extra_count++;
@@ -400,7 +403,8 @@ bool fc_form_equal(const fc_form *a, const fc_form *b)
     }
     for (size_t i = 0; i < a->column_count; i++)
         if (a->columns[i].key != b->columns[i].key ||
-            strcmp(a->columns[i].header, b->columns[i].header))
+            strcmp(a->columns[i].header, b->columns[i].header) ||
+            !same_text(a->columns[i].subheader, b->columns[i].subheader))
             return false;
     for (size_t i = 0; i < a->indicator_count; i++) {
         const fc_indicator *x = &a->indicators[i], *y = &b->indicators[i];

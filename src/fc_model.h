@@ -70,8 +70,12 @@ typedef enum fc_column_key {
 
 /* One column of the indicator table, in the order the form shows them. */
 typedef struct fc_column {
-    fc_column_key key;   /* what the column holds */
-    const char *header;  /* its header as written, e.g. "一级指标" */
+    fc_column_key key;      /* what the column holds */
+    const char *header;     /* its header as written, e.g. "一级指标" */
+    const char *subheader;  /* the text under it on a second header row, or NULL: a
+                               header over two columns "指标标准或依据" with
+                               "2021年实际实现值" and "预期2022年实现值" under it
+                               is two columns with that header and one subheader each */
 } fc_column;
 
 /* One row of the indicator table. Categories are stored on every row (a

@@ -61,6 +61,7 @@ typedef enum row_kind {
     ROW_ABOVE_VALUES,   /* the values under a row of labels */
     ROW_TABLE_HEADER,   /* the indicator header */
     ROW_REPEAT_HEADER,  /* the same header again on a new page */
+    ROW_SUBHEADER,      /* a second header row under headers spanning columns */
     ROW_INDICATOR,      /* one indicator */
     ROW_NOTE,           /* a line of the page rather than the grid */
     ROW_LIST_HEADER,    /* the header of a flat list */
@@ -121,6 +122,7 @@ struct fc_recognizer {
     uint32_t table_col0;      /* first source column of the indicator table */
     uint32_t table_width;     /* source columns the indicator header spans */
     bool has_table_label;     /* the table has a label column left of it */
+    bool has_subheader;       /* the table's header has a second row */
     uint32_t table_label_col; /* its source column */
     const char *group;        /* the open block's label (in the form), or NULL */
     uint32_t group_col;       /* source column of the open block's label */
@@ -484,6 +486,12 @@ static bool label_shaped(const fc_template *tpl, const fc_cell *cell)
     size_t len = strlen(buf);
     if (fc_utf8_length(buf, len) > LABEL_CHARS_MAX || is_numeric(buf, len))
         return false;
+    /* A label never starts with a digit or a comparison: "132万元",
+     * "2022年" and "≥90%" are values. */
+    if ((buf[0] >= '0' && buf[0] <= '9') || strchr("<>=+-", buf[0]) ||
+        starts_with(buf, "≥") || starts_with(buf, "≤") || starts_with(buf, "＜") ||
+        starts_with(buf, "＞") || starts_with(buf, "＝"))
+        return false;
     /* 。，；！？ and their ASCII kin mark sentences, not labels. */
     static const char *const stops[] = {"\xE3\x80\x82", "\xEF\xBC\x8C", "\xEF\xBC\x9B",
                                         "\xEF\xBC\x81", "\xEF\xBC\x9F", ";", "!", "?"};
@@ -682,6 +690,33 @@ static bool same_header(const fc_recognizer *rec, const fc_cell *const *vis, siz
         if (strlen(form->columns[i].header) != vis[i + skip]->len ||
             memcmp(form->columns[i].header, vis[i + skip]->text, vis[i + skip]->len) != 0)
             return false;
+    return true;
+}
+
+/* True when the row is a second header row: right under the header,
+ * nothing in the category and name columns, short texts that are no
+ * numbers and no categories. */
+static bool is_subheader_row(const fc_recognizer *rec, const fc_row *row,
+                             const fc_cell *const *vis, size_t n)
+{
+    const fc_form *form = rec->form;
+    if (rec->state != ST_TABLE || form->indicator_count || rec->has_subheader || n == 0)
+        return false;
+    for (size_t k = 0; k < form->column_count; k++) {
+        fc_column_key key = form->columns[k].key;
+        if ((key == FC_COL_LEVEL1 || key == FC_COL_LEVEL2 || key == FC_COL_NAME) &&
+            !empty_at(row, rec->ranges[k].first))
+            return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const fc_cell *c = vis[i];
+        if (c->len > 4 * LABEL_CHARS_MAX || is_numeric(c->text, c->len) ||
+            fc_template_is_category(rec->tpl, 1, c->text, c->len) ||
+            fc_template_is_category(rec->tpl, 2, c->text, c->len) ||
+            (rec->has_table_label && c->col == rec->table_label_col) ||
+            c->col < rec->table_col0)
+            return false;
+    }
     return true;
 }
 
@@ -955,6 +990,10 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
         return FC_OK;
     case ST_TABLE: {
         const fc_cell *first = vis[0];
+        if (is_subheader_row(rec, row, vis, n)) {
+            cls->kind = ROW_SUBHEADER;
+            return FC_OK;
+        }
         bool in_label_col = rec->has_table_label && first->col == rec->table_label_col;
         bool outside = first->col < rec->table_col0 && !in_label_col;
         /* A keyword line starts at the table's left edge and holds a cell
@@ -1372,8 +1411,15 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
             continue;
         }
         fc_field_key key;
-        size_t split = is_label(rec->tpl, label, &key) ? 0
-                                                       : label_colon_split(rec->tpl, label, true);
+        uint32_t right = label->col + (label->colspan ? label->colspan : 1);
+        const fc_cell *beside = cell_at(row, right);
+        fc_field_key beside_key;
+        bool value_beside = !empty_at(row, right) && !is_label(rec->tpl, beside, &beside_key);
+        /* A cell holding label and value is split only where no value
+         * stands beside it ("其中:当年市级财政资金 | 132万元" is a label). */
+        size_t split = is_label(rec->tpl, label, &key) || value_beside
+                           ? 0
+                           : label_colon_split(rec->tpl, label, true);
         if (split) {
             /* "主管部门：324-甘孜州..." : label and value in one cell. */
             fc_cell head = *label;
@@ -1587,8 +1633,79 @@ static fc_status on_table_header(fc_recognizer *rec, const fc_row *row, size_t n
     if (st)
         return st;
     rec->group = NULL;
+    rec->has_subheader = false;
     rec->state = ST_TABLE;
     return FC_OK;
+}
+
+/* A second header row: each column with texts under it becomes one
+ * column per text, with the header above and the text as its subheader; a
+ * text right of every column (a header merged across columns in the sheet,
+ * whose merge a text dump does not keep) belongs to the column left of it. */
+static fc_status on_subheader(fc_recognizer *rec, const fc_row *row, size_t n, fc_error *err)
+{
+    fc_form *form = rec->form;
+    size_t ncols = form->column_count;
+    size_t cap = ncols + n;
+    fc_column *cols = calloc(cap, sizeof *cols);
+    col_range *ranges = malloc(cap * sizeof *ranges);
+    if (!cols || !ranges) {
+        free(cols);
+        free(ranges);
+        return no_room(form, err);
+    }
+    size_t out = 0, v = 0;
+    for (size_t k = 0; k < ncols; k++) {
+        uint32_t first = rec->ranges[k].first;
+        uint32_t last = k + 1 < ncols ? rec->ranges[k + 1].first - 1 : UINT32_MAX;
+        size_t subs = 0;
+        while (v < n && rec->vis[v]->col < first)
+            v++; /* left of the table: is_subheader_row let none through */
+        while (v + subs < n && rec->vis[v + subs]->col <= last)
+            subs++;
+        if (subs == 0) {
+            cols[out] = form->columns[k];
+            ranges[out++] = rec->ranges[k];
+            continue;
+        }
+        for (size_t s = 0; s < subs; s++) {
+            const fc_cell *c = rec->vis[v + s];
+            const char *sub = fc_form_strdup(form, c->text, c->len);
+            if (!sub) {
+                free(cols);
+                free(ranges);
+                return no_room(form, err);
+            }
+            cols[out].key = s == 0 ? form->columns[k].key : FC_COL_EXTRA;
+            cols[out].header = form->columns[k].header;
+            cols[out].subheader = sub;
+            ranges[out].first = s == 0 ? first : c->col;
+            ranges[out].last = s + 1 < subs ? rec->vis[v + s + 1]->col - 1
+                               : rec->ranges[k].last > c->col ? rec->ranges[k].last
+                                                              : c->col;
+            out++;
+        }
+        v += subs;
+    }
+    (void)row;
+    fc_status st = fc_form_set_columns(form, cols, out) ? no_room(form, err) : FC_OK;
+    if (!st && out > rec->range_capacity) {
+        col_range *bigger = realloc(rec->ranges, out * sizeof *bigger);
+        if (!bigger)
+            st = no_room(form, err);
+        else {
+            rec->ranges = bigger;
+            rec->range_capacity = out;
+        }
+    }
+    if (!st) {
+        memcpy(rec->ranges, ranges, out * sizeof *ranges);
+        rec->table_width = rec->ranges[out - 1].last - rec->table_col0 + 1;
+        rec->has_subheader = true;
+    }
+    free(cols);
+    free(ranges);
+    return st;
 }
 
 /* True when `text` (len bytes) can stand in a category column: not a
@@ -1628,11 +1745,20 @@ static fc_status read_columns(fc_recognizer *rec, const fc_row *row, fc_error *e
                 rec->inherit[k] = true;
             continue;
         }
-        if (rec->values[k] && rec->values[k][0])
-            continue; /* a second cell in a merged header's range: keep the first */
-        if (c->len == 0) {
-            rec->values[k] = "";
+        if (c->len == 0 || fc_utf8_is_blank(c->text, c->len)) {
+            if (!rec->values[k])
+                rec->values[k] = c->len ? fc_form_strdup(form, c->text, c->len) : "";
+            if (!rec->values[k])
+                return no_room(rec->form, err);
             continue;
+        }
+        if (rec->values[k] && rec->values[k][0]) {
+            /* Two texts under one header spanning several columns. */
+            char text[120];
+            return reject(rec, err, FC_ERR_INPUT, row, c,
+                          "\"%s\" is a second text under the column \"%s\", which already has "
+                          "one in this row; no rule of the template explains this cell",
+                          quote_cell(c, text, sizeof text), form->columns[k].header);
         }
         const char *copy = fc_form_strdup(form, c->text, c->len);
         if (!copy)
@@ -1994,6 +2120,7 @@ fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *er
     case ROW_ABOVE_VALUES: st = settle_above(rec, row, n, err); break;
     case ROW_TABLE_HEADER: st = on_table_header(rec, row, n, err); break;
     case ROW_REPEAT_HEADER: break; /* a header repeated on a new printed page */
+    case ROW_SUBHEADER: st = on_subheader(rec, row, n, err); break;
     case ROW_INDICATOR: st = on_indicator(rec, row, err); break;
     case ROW_NOTE: st = on_note(rec, row, n, err); break;
     case ROW_LIST_HEADER: st = on_list_header(rec, row, n, err); break;
