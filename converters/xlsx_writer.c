@@ -72,7 +72,7 @@
 #define XLSX_SHEET_NAME_BYTES (XLSX_SHEET_NAME_UNITS * 4 + 1) /* room for a name in UTF-8 */
 
 /* Looks. */
-#define DEFAULT_COLUMN_WIDTH 12.0  /* columns the template gives no width */
+#define DEFAULT_COLUMN_WIDTH FC_LAYOUT_DEFAULT_WIDTH  /* columns the template gives no width */
 #define DEFAULT_FONT_NAME "宋体"    /* a role without a font in the template */
 #define DEFAULT_FONT_SIZE 11.0     /* its size in points */
 #define DEFAULT_LINE_FACTOR 1.45   /* line height / font size without a template value */
@@ -109,6 +109,7 @@ static const role_style role_styles[FC_ROLE_COUNT] = {
     [FC_ROLE_INDICATOR] = {LXW_ALIGN_LEFT, true, true},
     [FC_ROLE_TARGET] = {LXW_ALIGN_LEFT, true, true},
     [FC_ROLE_NOTE] = {LXW_ALIGN_LEFT, true, false},
+    [FC_ROLE_SUBTITLE] = {LXW_ALIGN_CENTER, true, false},
 };
 
 /* A merged range whose last row has not been written yet. */
@@ -139,7 +140,9 @@ typedef struct name_set {
 typedef struct xlsx_writer {
     fc_sink base;                   /* sink interface (must be first) */
     fc_output *out;                 /* where the workbook goes (not owned) */
-    const fc_template *tpl;         /* the template: fonts, widths, margins */
+    const fc_template *tpl;         /* the template: fonts, margins (and widths of forms
+                                       of the default template) */
+    const fc_template_set *templates; /* where forms name their templates (widths), or NULL */
     fc_sheet_layout mode;           /* stacked or one sheet per form */
     bool real_timestamps;           /* record the current time instead of FIXED_CREATED */
     fc_report_fn warn;              /* receiver of warnings (may be NULL) */
@@ -631,33 +634,6 @@ static size_t line_capacity(double px, double size)
 
 /* ---- Sheets ---------------------------------------------------------- */
 
-/* Width the template gives column `j` of `form`. */
-static double form_column_width(const xlsx_writer *w, const fc_form *form, uint32_t j)
-{
-    const fc_template *tpl = w->tpl;
-    if (j >= form->column_count)
-        return DEFAULT_COLUMN_WIDTH;
-    const fc_column *col = &form->columns[j];
-    if (col->key != FC_COL_EXTRA) {
-        for (size_t i = 0; i < tpl->column_count; i++)
-            if (tpl->columns[i].key == col->key && tpl->columns[i].width > 0)
-                return tpl->columns[i].width;
-        return DEFAULT_COLUMN_WIDTH;
-    }
-    char want[256], have[256];
-    if (fc_utf8_squeeze(col->header, strlen(col->header), want, sizeof want) == (size_t)-1)
-        return DEFAULT_COLUMN_WIDTH;
-    for (size_t i = 0; i < tpl->extra_column_count; i++) {
-        const fc_template_column *extra = &tpl->extra_columns[i];
-        if (extra->width > 0 && extra->header &&
-            fc_utf8_squeeze(extra->header, strlen(extra->header), have, sizeof have) !=
-                (size_t)-1 &&
-            strcmp(want, have) == 0)
-            return extra->width;
-    }
-    return DEFAULT_COLUMN_WIDTH;
-}
-
 /* Widens the current sheet's columns to hold `form` (a column is as wide
  * as the widest the forms on the sheet ask for). */
 static fc_status fit_columns(xlsx_writer *w, const fc_form *form, uint32_t width, fc_error *err)
@@ -673,7 +649,8 @@ static fc_status fit_columns(xlsx_writer *w, const fc_form *form, uint32_t width
         w->width_capacity = cap;
     }
     for (uint32_t j = 0; j < width; j++) {
-        double want = form_column_width(w, form, j);
+        double want = fc_layout_column_width(fc_template_for_form(w->templates, w->tpl, form),
+                                             form, j);
         if (j >= w->width || want > w->widths[j])
             w->widths[j] = want;
     }
@@ -1372,6 +1349,7 @@ fc_status fc_xlsx_open_writer(fc_output *out, const fc_options *opts, fc_sink **
     w->base.destroy = xlsx_destroy;
     w->out = out;
     w->tpl = opts->tpl;
+    w->templates = opts->templates;
     int layout = fc_options_choice(opts, "layout", fc_xlsx_layouts, FC_LAYOUT_STACKED, err);
     if (layout < 0) {
         free(w);

@@ -1212,38 +1212,47 @@ static fc_status open_form(fc_recognizer *rec, const fc_row *row, const fc_cell 
 }
 
 /* Records the visible cells `vis[0..n)` of `row` as a note at `place`,
- * keeping the empty cells between them. */
+ * keeping the empty columns between them as empty cells (a sheet that
+ * leaves empty cells out and a text dump that writes them read alike);
+ * columns covered by a merge, and cells taken out of the row (attachment,
+ * unit), are left out. */
 static fc_status add_note(fc_form *form, fc_note_place place,
                           const fc_row *row, const fc_cell *const *vis, size_t n,
                           fc_error *err)
 {
     if (n == 0)
         return FC_OK;
-    /* Cells of the row from the first visible one to the last, uncovered. */
-    size_t first = (size_t)(vis[0] - row->cells);
-    size_t last = (size_t)(vis[n - 1] - row->cells);
-    size_t count = 0;
+    uint32_t first = vis[0]->col, last = vis[n - 1]->col;
+    size_t span = (size_t)(last - first) + 1;
     const char *stack_cells[16];
     const char **cells = stack_cells;
-    if (last - first + 1 > 16) {
-        cells = malloc((last - first + 1) * sizeof *cells);
+    if (span > 16) {
+        cells = malloc(span * sizeof *cells);
         if (!cells)
             return no_room(form, err);
     }
     fc_status st = FC_OK;
-    /* Visible cells are the only non-blank ones, but blank ones in between
-     * keep their place; extracted cells (attachment, unit) are skipped. */
-    size_t v = 0;
-    for (size_t i = first; i <= last && !st; i++) {
-        const fc_cell *c = &row->cells[i];
-        if (c->covered)
+    size_t count = 0, v = 0, i = 0;
+    for (uint32_t col = first; col <= last && !st; col++) {
+        while (i < row->cell_count && row->cells[i].col < col)
+            i++;
+        const fc_cell *c = i < row->cell_count && row->cells[i].col == col ? &row->cells[i]
+                                                                            : NULL;
+        if (c && c->covered)
             continue;
-        bool visible = v < n && vis[v] == c;
-        if (visible)
+        const char *text = "";
+        size_t len = 0;
+        if (v < n && vis[v]->col == col) {
+            text = vis[v]->text;
+            len = vis[v]->len;
             v++;
-        else if (!fc_utf8_is_blank(c->text, c->len))
+        } else if (c && !fc_utf8_is_blank(c->text, c->len)) {
             continue; /* a cell taken out of this row (attachment or unit) */
-        const char *copy = fc_form_strdup(form, c->text, c->len);
+        } else if (c) {
+            text = c->text;
+            len = c->len;
+        }
+        const char *copy = fc_form_strdup(form, text, len);
         if (!copy)
             st = no_room(form, err);
         else
