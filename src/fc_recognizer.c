@@ -424,6 +424,17 @@ static bool is_note_start(const fc_template *tpl, const fc_cell *cell)
     return false;
 }
 
+/* True when the cell's text ends with a colon (':' or '：'), white space
+ * aside: a label waiting for its value. */
+static bool ends_with_colon(const fc_cell *cell)
+{
+    const char *t = cell->text;
+    size_t len = cell->len;
+    fc_utf8_trim(&t, &len);
+    return (len >= 1 && t[len - 1] == ':') ||
+           (len >= 3 && memcmp(t + len - 3, "\xEF\xBC\x9A", 3) == 0);
+}
+
 /* True when the cell holds a note keyword (签字, 盖章, 审核意见, 合计):
  * a line of the page, not of the grid. */
 static bool has_note_keyword(const fc_template *tpl, const fc_cell *cell)
@@ -1465,9 +1476,14 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
             j++;
         if (j < row->cell_count && row->cells[j].col == value_col && !row->cells[j].covered) {
             fc_field_key next_key;
-            /* A known label right beside this one: this one has no value. */
-            if (!is_label(rec->tpl, &row->cells[j], &next_key) ||
-                fc_utf8_is_blank(row->cells[j].text, row->cells[j].len) || key == FC_FIELD_OTHER)
+            const fc_cell *next = &row->cells[j];
+            /* A known label right beside this one, or a cell ending with a
+             * colon ("项目经办人电话:"): this one has no value. */
+            bool blank = fc_utf8_is_blank(next->text, next->len);
+            bool labelish = !blank && (ends_with_colon(next) ||
+                                       (is_label(rec->tpl, next, &next_key) &&
+                                        key != FC_FIELD_OTHER));
+            if (!labelish)
                 value = &row->cells[j++];
         }
         st = put_field(rec, key, label, value ? value->text : "", value ? value->len : 0, !first,
@@ -1540,6 +1556,15 @@ static fc_status settle_above(fc_recognizer *rec, const fc_row *row, size_t n, f
     return FC_OK;
 }
 
+/* True when a cell left of the first-level header names the block of
+ * indicators ("本年度⏎绩效指标"): it speaks of 绩效 and 指标 or 目标. */
+static bool names_a_block(const fc_cell *cell)
+{
+    char buf[SQUEEZE_MAX];
+    return squeeze_cell(cell, buf, sizeof buf) && strstr(buf, "绩效") &&
+           (strstr(buf, "指标") || strstr(buf, "目标"));
+}
+
 /* Makes the indicator header row the form's columns. */
 static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
@@ -1574,7 +1599,7 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
         bool known = is_column(rec->tpl, c, &key);
         bool label_text = fc_template_is_table_label(rec->tpl, c->text, c->len);
         if (!known && !level1_seen && !rec->has_table_label && k == 0 &&
-            (label_text || c->rowspan > 1)) {
+            (label_text || c->rowspan > 1 || names_a_block(c))) {
             /* The label down the left of the table. */
             if (fc_form_set_table_label(form, c->text, c->len)) {
                 st = no_room(rec->form, err);

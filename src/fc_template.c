@@ -983,10 +983,8 @@ fc_status fc_template_apply_columns(const fc_template *tpl, fc_form *form)
 {
     fc_column cols[FC_COL_KEYED];
     size_t n = 0;
-    for (size_t i = 0; i < tpl->column_count && n < FC_COL_KEYED; i++) {
-        cols[n].key = tpl->columns[i].key;
-        cols[n++].header = tpl->columns[i].header;
-    }
+    for (size_t i = 0; i < tpl->column_count && n < FC_COL_KEYED; i++)
+        cols[n++] = (fc_column){tpl->columns[i].key, tpl->columns[i].header, NULL};
     return fc_form_set_columns(form, cols, n);
 }
 

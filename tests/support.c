@@ -360,3 +360,18 @@ const char *fc_test_comma_locale(void)
     setenv("LOCPATH", dir, 1);
     return "de_DE.UTF-8";
 }
+
+void fc_test_assert_same_bytes(const char *actual, size_t actual_len, const char *expected,
+                               size_t expected_len, const char *what)
+{
+    if (actual_len == expected_len && memcmp(actual, expected, actual_len) == 0)
+        return;
+    size_t i = 0;
+    while (i < actual_len && i < expected_len && actual[i] == expected[i])
+        i++;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.actual", fc_test_tmpdir(), what);
+    fc_test_write_file(path, actual, actual_len);
+    fail_msg("%s: output differs from the expected bytes at offset %zu (actual %zu bytes, "
+             "expected %zu; actual written to %s)", what, i, actual_len, expected_len, path);
+}

@@ -81,4 +81,10 @@ const char *fc_test_comma_locale(void);
 /* True when running under valgrind (FC_UNDER_VALGRIND set by tests/run.sh). */
 bool fc_test_under_valgrind(void);
 
+/* Fails the cmocka test with the first differing offset when two byte
+ * strings differ, and leaves the actual bytes in fc_test_tmpdir() as
+ * WHAT.actual for inspection. */
+void fc_test_assert_same_bytes(const char *actual, size_t actual_len, const char *expected,
+                               size_t expected_len, const char *what);
+
 #endif

@@ -59,22 +59,8 @@ static char *canonical_seed(size_t *len)
     return out;
 }
 
-/* Fails with the first differing offset when two byte strings differ, and
- * leaves the actual bytes in $TMPDIR for inspection. */
-static void assert_same_bytes(const char *actual, size_t actual_len, const char *expected,
-                              size_t expected_len, const char *what)
-{
-    if (actual_len == expected_len && memcmp(actual, expected, actual_len) == 0)
-        return;
-    size_t i = 0;
-    while (i < actual_len && i < expected_len && actual[i] == expected[i])
-        i++;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.actual", fc_test_tmpdir(), what);
-    fc_test_write_file(path, actual, actual_len);
-    fail_msg("%s: output differs from the expected bytes at offset %zu (actual %zu bytes, "
-             "expected %zu; actual written to %s)", what, i, actual_len, expected_len, path);
-}
+/* The shared comparison (tests/support.h). */
+#define assert_same_bytes fc_test_assert_same_bytes
 
 /* Checks XML bytes with xmllint against the schema file. */
 static void assert_schema_valid(const char *xml, size_t len, const char *what)
