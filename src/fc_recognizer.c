@@ -1666,6 +1666,40 @@ static fc_status on_table_header(fc_recognizer *rec, const fc_row *row, size_t n
     st = set_columns(rec, row, err);
     if (st)
         return st;
+    /* The columns must be the template's: a name column, and a target
+     * unless no header stands unexplained (a header that almost matches
+     * is named). */
+    const fc_form *form = rec->form;
+    const fc_column *unknown = NULL;
+    for (size_t k = 0; k < form->column_count && !unknown; k++) {
+        fc_column_key key;
+        const fc_column *c = &form->columns[k];
+        if (c->key == FC_COL_EXTRA &&
+            !fc_template_match_column(rec->tpl, c->header, strlen(c->header), &key))
+            unknown = c;
+    }
+    bool has_name = fc_form_column_index(form, FC_COL_NAME) >= 0;
+    bool has_target = fc_form_column_index(form, FC_COL_TARGET) >= 0 ||
+                      fc_form_column_index(form, FC_COL_MIDTERM_TARGET) >= 0;
+    if (!has_name || (!has_target && unknown)) {
+        const char *missing = fc_template_column_header(rec->tpl, has_name ? FC_COL_TARGET
+                                                                           : FC_COL_NAME);
+        if (unknown) {
+            const fc_cell *cell = NULL;
+            for (size_t i = 0; i < n && !cell; i++)
+                if (rec->vis[i]->len == strlen(unknown->header) &&
+                    memcmp(rec->vis[i]->text, unknown->header, rec->vis[i]->len) == 0)
+                    cell = rec->vis[i];
+            char text[120];
+            snprintf(text, sizeof text, "%.100s", unknown->header);
+            return reject(rec, err, FC_ERR_INPUT, row, cell ? cell : rec->vis[0],
+                          "unexpected indicator column header \"%s\": the header has no %s "
+                          "column, and no rule of the template explains this one", text,
+                          missing);
+        }
+        return reject(rec, err, FC_ERR_INPUT, row, rec->vis[0],
+                      "indicator header without a %s column", missing);
+    }
     rec->group = NULL;
     rec->has_subheader = false;
     rec->state = ST_TABLE;

@@ -1183,6 +1183,34 @@ fc_status fc_template_set_single(fc_template *tpl, fc_template_set **out, fc_err
     return st;
 }
 
+fc_status fc_template_set_add(fc_template_set *set, fc_template *tpl, fc_error *err)
+{
+    if (fc_template_set_find(set, tpl->id)) {
+        fc_status st = fc_error_set(err, FC_ERR_TEMPLATE, NULL,
+                                    "a template with the id \"%s\" is already in the set",
+                                    tpl->id);
+        fc_template_free(tpl);
+        return st;
+    }
+    fc_template **grown = realloc(set->items, (set->count + 1) * sizeof *grown);
+    if (!grown) {
+        fc_template_free(tpl);
+        return fc_error_set(err, FC_ERR_NOMEM, NULL, "out of memory");
+    }
+    set->items = grown;
+    set->items[set->count++] = tpl;
+    fc_template *old = set->all;
+    fc_status st = build_union(set, err);
+    if (st) {
+        set->all = old;
+        set->items[--set->count] = NULL;
+        fc_template_free(tpl);
+        return st;
+    }
+    fc_template_free(old);
+    return FC_OK;
+}
+
 fc_status fc_template_set_load_builtin(fc_template_set **out, fc_error *err)
 {
     *out = NULL;

@@ -203,6 +203,12 @@ fc_status fc_template_set_load_builtin(fc_template_set **out, fc_error *err);
  * failure). Returns FC_OK or FC_ERR_NOMEM. */
 fc_status fc_template_set_single(fc_template *tpl, fc_template_set **out, fc_error *err);
 
+/* Adds `tpl` to `set` (which takes it over, also on failure, when it is
+ * freed) and brings the set's union up to date. Returns FC_OK,
+ * FC_ERR_TEMPLATE when the set has a template with the same id, or
+ * FC_ERR_NOMEM. */
+fc_status fc_template_set_add(fc_template_set *set, fc_template *tpl, fc_error *err);
+
 /* The template with id `id` in `set`, or NULL; a NULL id names the set's
  * default (items[0]). */
 const fc_template *fc_template_set_find(const fc_template_set *set, const char *id);

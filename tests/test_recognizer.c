@@ -366,6 +366,236 @@ static void test_refusals(void **state)
     expect_refusal(long_form, 6, false, FC_ERR_LIMIT, "sheet!5!2", "more rows", 4);
 }
 
+/* The rules of issue 11: a value never becomes a label, a row-label
+ * column is no indicator column, a number is no category, a header that
+ * almost matches names its stranger, other forms are named. */
+static void test_no_silent_misplacement(void **state)
+{
+    (void)state;
+    static const char *const value_as_label[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲|30000|乙",
+    };
+    expect_refusal(value_as_label, 2, false, FC_ERR_INPUT, "sheet!1!2",
+                   "\"30000\" stands where a field label belongs", 0);
+    static const char *const amount_as_label[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲|132万元|",
+    };
+    expect_refusal(amount_as_label, 2, false, FC_ERR_INPUT, "sheet!1!2",
+                   "\"132万元\" stands where a field label belongs", 0);
+    static const char *const number_as_category[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲||",
+        "一级指标|二级指标|三级指标|绩效值",
+        "产出指标|数量指标|人数|1人",
+        "30000|数量指标|次数|2次",
+    };
+    expect_refusal(number_as_category, 5, false, FC_ERR_INPUT, "sheet!4!0",
+                   "\"30000\" is a number where a first-level category belongs", 0);
+    static const char *const shifted[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲||",
+        "一级指标|二级指标|指标名目|绩效值",
+    };
+    expect_refusal(shifted, 3, false, FC_ERR_INPUT, "sheet!2!2",
+                   "unexpected indicator column header \"指标名目\"", 0);
+    static const char *const near_miss[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲||",
+        "指标类别|二级指标|三级指标|绩效值",
+    };
+    expect_refusal(near_miss, 3, false, FC_ERR_INPUT, "sheet!2!0",
+                   "unexpected indicator column header \"指标类别\"", 0);
+    static const char *const outside[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲||",
+        "一级指标|二级指标|三级指标|绩效值",
+        "产出指标|数量指标|人数|1人|备用",
+    };
+    expect_refusal(outside, 4, false, FC_ERR_INPUT, "sheet!3!4",
+                   "stands in no column of the indicator table", 0);
+    static const char *const selfeval[] = {
+        "部门预算项目支出绩效自评表（2023年度）",
+        "项目名称|甲||",
+    };
+    expect_refusal(selfeval, 2, false, FC_ERR_INPUT, "sheet!0!0",
+                   "this is a 项目支出绩效自评表 (self-evaluation form), not a 绩效目标表; "
+                   "formconv has no template for it", 0);
+    static const char *const selfeval_columns[] = {
+        "项目名称|甲||",
+        "一级指标|二级指标|三级指标|年度指标值|实际完成值|分值|得分",
+    };
+    expect_refusal(selfeval_columns, 2, false, FC_ERR_INPUT, "sheet!1!4",
+                   "this is a 项目支出绩效自评表", 0);
+    static const char *const department[] = {
+        "部门整体支出绩效目标表",
+        "部门名称|某局||",
+        "部门职能|负责某事||",
+    };
+    expect_refusal(department, 3, false, FC_ERR_INPUT, "sheet!0!0",
+                   "this is a 部门整体支出绩效目标表 (department-wide form)", 0);
+}
+
+/* The variants' parts: a row-label column merged down the table, fund rows
+ * under a block label merged down, mid-term and annual goals above their
+ * texts, markers on categories, the 2021 framework chosen by its columns. */
+static void test_variant_parts(void **state)
+{
+    (void)state;
+    static const char *const rows[] = {
+        "<6>项目支出绩效目标表|~|~|~|~|~",
+        "<6>（2022年度）|~|~|~|~|~",
+        "项目名称|<5>甲|~|~|~|~",
+        "主管部门|<2>某局|~|实施单位|<2>某中心|~",
+        "[3]项目资金（万元）|年度资金总额|<4>100|~|~|~",
+        "^|其中：财政拨款|<4>80|~|~|~",
+        "^|其他资金|<4>20|~|~|~",
+        "年度总体目标|<5>完成任务|~|~|~|~",
+        "[4]年度绩效目标（90分）|一级指标|二级指标|三级指标|指标值|分值|指标解释",
+        "^|[2]成本指标（0-20）分|经济成本指标|建设成本|≤65万元|10|控制成本",
+        "^|^|社会成本指标|||",
+        "^|产出指标（必填）|数量指标|人数|1人|20|",
+    };
+    harness h;
+    harness_init(&h);
+    push_all(&h, rows, sizeof rows / sizeof rows[0]);
+    fc_doc *doc = finish(&h);
+    assert_int_equal(doc->form_count, 1);
+    const fc_form *f = doc->forms[0];
+    assert_string_equal(f->subtitle, "（2022年度）");
+    assert_string_equal(f->template_id, "2021");
+    assert_string_equal(fc_form_field(f, FC_FIELD_FUND_TOTAL), "100");
+    assert_string_equal(fc_form_field(f, FC_FIELD_FUND_FISCAL), "80");
+    assert_string_equal(fc_form_field(f, FC_FIELD_FUND_OTHER), "20");
+    assert_string_equal(f->fields[3].group, "项目资金（万元）");
+    assert_string_equal(f->fields[5].group, "项目资金（万元）");
+    assert_null(f->fields[6].group);
+    assert_string_equal(fc_form_field(f, FC_FIELD_GOAL), "完成任务");
+    assert_string_equal(f->table_label, "年度绩效目标（90分）");
+    assert_int_equal(f->column_count, 6);
+    assert_int_equal(f->columns[0].key, FC_COL_LEVEL1);
+    assert_int_equal(f->columns[2].key, FC_COL_NAME);
+    assert_int_equal(f->columns[4].key, FC_COL_SCORE);
+    assert_int_equal(f->columns[5].key, FC_COL_EXPLANATION);
+    assert_int_equal(f->indicator_count, 3);
+    /* Markers stay as written. */
+    assert_string_equal(f->indicators[0].level1, "成本指标（0-20）分");
+    assert_string_equal(f->indicators[0].name, "建设成本");
+    assert_string_equal(f->indicators[0].score, "10");
+    assert_string_equal(f->indicators[0].explanation, "控制成本");
+    assert_string_equal(f->indicators[1].level1, "成本指标（0-20）分");
+    assert_string_equal(f->indicators[1].level2, "社会成本指标");
+    assert_string_equal(f->indicators[2].level1, "产出指标（必填）");
+    fc_doc_free(doc);
+    harness_free(&h);
+
+    static const char *const midterm[] = {
+        "项目支出绩效目标申报表",
+        "项目名称|甲|||",
+        "[2]总体目标|<2>中期目标|~|<2>年度目标|~",
+        "^|<2>三年完成|~|<2>今年完成一半|~",
+        "一级指标|二级指标|三级指标|中期指标值|年度指标值",
+        "产出指标|数量指标|人数|3人|1人",
+    };
+    harness_init(&h);
+    push_all(&h, midterm, sizeof midterm / sizeof midterm[0]);
+    doc = finish(&h);
+    f = doc->forms[0];
+    assert_string_equal(f->template_id, "midterm");
+    assert_string_equal(fc_form_field(f, FC_FIELD_MIDTERM_GOAL), "三年完成");
+    assert_string_equal(fc_form_field(f, FC_FIELD_GOAL), "今年完成一半");
+    assert_true(f->fields[1].label_above);
+    assert_true(f->fields[2].label_above);
+    assert_true(f->fields[2].same_row);
+    assert_string_equal(f->fields[2].group, "总体目标");
+    assert_string_equal(f->indicators[0].midterm_target, "3人");
+    assert_string_equal(f->indicators[0].target, "1人");
+    fc_doc_free(doc);
+    harness_free(&h);
+}
+
+/* A flat list: one row per indicator, the project's columns repeated or
+ * left blank (same as above), several projects, a total row. */
+static void test_flat_list(void **state)
+{
+    (void)state;
+    static const char *const rows[] = {
+        "项目绩效目标汇总表",
+        "单位名称|项目名称|预算数|年度目标|一级指标|二级指标|三级指标|指标值",
+        "某局|||300||||",
+        "某局|甲|100|完成甲|产出指标|数量指标|人数|1人",
+        "||||效益指标|社会效益指标|稳定|稳定",
+        "某局|乙|200|完成乙|产出指标|质量指标|合格率|100%",
+    };
+    harness h;
+    harness_init(&h);
+    push_all(&h, rows, sizeof rows / sizeof rows[0]);
+    fc_doc *doc = finish(&h);
+    assert_int_equal(doc->form_count, 2);
+    const fc_form *a = doc->forms[0], *b = doc->forms[1];
+    assert_null(a->template_id); /* written as the default template's official table */
+    assert_string_equal(a->title, "项目绩效目标汇总表");
+    assert_string_equal(fc_form_field(a, FC_FIELD_NAME), "甲");
+    assert_string_equal(fc_form_field(a, FC_FIELD_IMPLEMENTER), "某局");
+    assert_string_equal(fc_form_field(a, FC_FIELD_AMOUNT), "100");
+    assert_string_equal(fc_form_field(a, FC_FIELD_GOAL), "完成甲");
+    assert_int_equal(a->indicator_count, 2);
+    assert_string_equal(a->indicators[1].level1, "效益指标");
+    /* The total row stays a note, before the first form. */
+    assert_int_equal(a->note_count, 1);
+    assert_int_equal(a->notes[0].place, FC_NOTE_BEFORE_TITLE);
+    assert_string_equal(fc_form_field(b, FC_FIELD_NAME), "乙");
+    assert_int_equal(b->indicator_count, 1);
+    fc_doc_free(doc);
+    harness_free(&h);
+}
+
+/* Two templates that fit a form equally: the form is refused, naming
+ * both. */
+static void test_template_tie(void **state)
+{
+    (void)state;
+    fc_template *def = NULL, *a = NULL, *b = NULL;
+    fc_template_set *set = NULL;
+    fc_error err;
+    assert_int_equal(fc_template_load_default(&def, &err), FC_OK);
+    assert_int_equal(fc_template_set_single(def, &set, &err), FC_OK);
+    assert_int_equal(fc_template_load_file(fc_test_path("fixtures/templates/tie-a.xml"), &a,
+                                           &err), FC_OK);
+    assert_int_equal(fc_template_set_add(set, a, &err), FC_OK);
+    assert_int_equal(fc_template_load_file(fc_test_path("fixtures/templates/tie-b.xml"), &b,
+                                           &err), FC_OK);
+    assert_int_equal(fc_template_set_add(set, b, &err), FC_OK);
+    /* The same id twice is refused (and the template freed). */
+    fc_template *again = NULL;
+    assert_int_equal(fc_template_load_file(fc_test_path("fixtures/templates/tie-b.xml"), &again,
+                                           &err), FC_OK);
+    assert_int_equal(fc_template_set_add(set, again, &err), FC_ERR_TEMPLATE);
+    assert_non_null(strstr(err.message, "tie-b"));
+    harness h;
+    h.opts = fc_test_options();
+    h.opts.templates = set;
+    h.opts.tpl = set->items[0];
+    h.sink = fc_collector_new();
+    assert_int_equal(fc_recognizer_new(&h.opts, h.sink, locate, NULL, &h.rec, &err), FC_OK);
+    h.next_row = 0;
+    static const char *const rows[] = {
+        "部门项目支出预算绩效目标表",
+        "项目名称|甲||",
+        "一级指标|二级指标|三级指标|绩效值|分值",
+        "产出指标|数量指标|人数|1人|10",
+    };
+    push_all(&h, rows, 4);
+    fc_error_clear(&err);
+    assert_int_equal(fc_recognizer_finish(h.rec, "sheet", &err), FC_ERR_INPUT);
+    assert_string_equal(err.location, "sheet!0!0");
+    assert_non_null(strstr(err.message, "fits the templates tie-a"));
+    assert_non_null(strstr(err.message, "and tie-b"));
+    harness_free(&h);
+    fc_template_set_free(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +604,10 @@ int main(void)
         cmocka_unit_test(test_sheets_and_notes),
         cmocka_unit_test(test_forms_without_titles),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_no_silent_misplacement),
+        cmocka_unit_test(test_variant_parts),
+        cmocka_unit_test(test_flat_list),
+        cmocka_unit_test(test_template_tie),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
