@@ -657,7 +657,9 @@ static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vi
  * a value follows; else 0. */
 static size_t label_colon_split(const fc_template *tpl, const fc_cell *cell, bool shaped)
 {
-    size_t limit = cell->len < 4 * LABEL_CHARS_MAX ? cell->len : 4 * LABEL_CHARS_MAX;
+    size_t limit = 4 * LABEL_CHARS_MAX;
+    if (cell->len < limit)
+        limit = cell->len;
     for (size_t i = 1; i < limit; i++) {
         size_t colon = cell->text[i] == ':' ? 1
                        : (i + 3 <= cell->len && memcmp(cell->text + i, "\xEF\xBC\x9A", 3) == 0)

@@ -69,8 +69,9 @@ static char **list(const char *suffix, size_t *count)
         size_t len = strlen(e->d_name);
         if (len <= slen || strcmp(e->d_name + len - slen, suffix) != 0)
             continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        assert_non_null(names);
+        char **grown = realloc(names, (n + 1) * sizeof *grown);
+        assert_non_null(grown);
+        names = grown;
         names[n] = strdup(e->d_name);
         assert_non_null(names[n]);
         n++;
