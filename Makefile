@@ -51,6 +51,9 @@ TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
 .PHONY: all deps deps-tests demo check test test-asan test-valgrind lint bench clean picture fuzz
 .SUFFIXES:
+# Keep the objects of the test programs: make would delete them as
+# intermediate files, and then not see a header change.
+.SECONDARY:
 
 all: formconv $(LIB)
 

@@ -95,8 +95,8 @@ static void test_form_building(void **state)
     assert_null(fc_form_field(form, FC_FIELD_OTHER));
     assert_string_equal(form->fields[1].value, "007");
 
-    fc_column cols[] = {{FC_COL_LEVEL1, "一级指标"}, {FC_COL_LEVEL2, "二级指标"},
-                        {FC_COL_NAME, "三级指标"}, {FC_COL_TARGET, "绩效值"}};
+    fc_column cols[] = {{FC_COL_LEVEL1, "一级指标", NULL}, {FC_COL_LEVEL2, "二级指标", NULL},
+                        {FC_COL_NAME, "三级指标", NULL}, {FC_COL_TARGET, "绩效值", NULL}};
     assert_int_equal(fc_form_set_columns(form, cols, 4), FC_OK);
     assert_int_equal(form->extra_count, 0);
     assert_int_equal(fc_form_add_indicator(form, "1-产出指标", "11-数量指标", "人数", "22 人", NULL), FC_OK);

@@ -606,9 +606,10 @@ static fc_doc *unusual_doc(void)
     add_field(f, FC_FIELD_NAME, "项目名称", "第二个名称", false);
     add_field(f, FC_FIELD_OTHER, "资金来源", "", false);
     fc_column columns[] = {
-        {FC_COL_LEVEL1, "一级指标"}, {FC_COL_LEVEL2, "二级指标"}, {FC_COL_NAME, "指标名称"},
-        {FC_COL_EXTRA, "指标性质"},  {FC_COL_TARGET, "绩效值"},   {FC_COL_EXTRA, ""},
-        {FC_COL_EXTRA, "备注"},
+        {FC_COL_LEVEL1, "一级指标", NULL}, {FC_COL_LEVEL2, "二级指标", NULL},
+        {FC_COL_NAME, "指标名称", NULL},   {FC_COL_EXTRA, "指标性质", NULL},
+        {FC_COL_TARGET, "绩效值", NULL},   {FC_COL_EXTRA, "", NULL},
+        {FC_COL_EXTRA, "备注", NULL},
     };
     assert_int_equal(fc_form_set_columns(f, columns, 7), FC_OK);
     add_row(f, "1-产出指标", "11-数量指标", "甲", "≥95%", "定量", "", "a\tb");

@@ -165,8 +165,9 @@ static fc_doc *make_doc(const char *text, slot where)
                                        in[SLOT_FIELD], strlen(in[SLOT_FIELD]), false), FC_OK);
     fc_column columns[5];
     for (int k = 0; k < 4; k++)
-        columns[k] = (fc_column){(fc_column_key)k, fc_template_column_header(tpl, (fc_column_key)k)};
-    columns[4] = (fc_column){FC_COL_EXTRA, in[SLOT_HEADER]};
+        columns[k] = (fc_column){(fc_column_key)k, fc_template_column_header(tpl, (fc_column_key)k),
+                                 NULL};
+    columns[4] = (fc_column){FC_COL_EXTRA, in[SLOT_HEADER], NULL};
     assert_int_equal(fc_form_set_columns(f, columns, 5), FC_OK);
     const char *extra[1] = {in[SLOT_EXTRA]};
     assert_int_equal(fc_form_add_indicator(f, level1, "11-数量指标", in[SLOT_INDICATOR],
