@@ -91,6 +91,21 @@ typedef struct list_column {
     char *value;          /* for a project column: the current project's value (malloc'd) */
 } list_column;
 
+/* Longest comparison key kept for a cell, in bytes. */
+#define KEY_MAX (SQUEEZE_MAX + 8)
+
+/* The comparison keys (fc_label_key) of the cells of the row being read,
+ * each made once however many things the cell is compared with. */
+typedef struct key_cache {
+    const fc_cell *cells;     /* the row's cells the keys belong to */
+    size_t count;             /* their number */
+    char (*keys)[KEY_MAX];    /* the key of each cell */
+    unsigned char *state;     /* per cell: 0 not made, 1 made, 2 none (too long) */
+    uint32_t *first;          /* per cell: fc_key_first_char + 1, or 0 not made yet */
+    size_t capacity;          /* allocated length of keys and state */
+    char scratch[KEY_MAX];    /* the key of a cell of no row (valid until the next) */
+} key_cache;
+
 /* A row, classified. */
 typedef struct row_class {
     row_kind kind;                /* what it is */
@@ -138,6 +153,7 @@ struct fc_recognizer {
     bool list_form_open;      /* a project of the list is being read */
     bool blank_in_tail;       /* a blank row came in or after the table: a line of the
                                  page after it leads up to the next form */
+    key_cache *keys;          /* comparison keys of the current row's cells */
     const fc_cell **vis;      /* scratch: visible cells of the current row */
     size_t vis_capacity;      /* allocated length of vis */
     const char **values;      /* scratch: one value per model column */
@@ -224,7 +240,8 @@ fc_status fc_recognizer_new(const fc_options *opts, fc_sink *sink, fc_locate_fn 
     rec->form = fc_form_new();
     rec->done = fc_form_new();
     rec->pending = fc_form_new();
-    if (!rec->form || !rec->done || !rec->pending) {
+    rec->keys = calloc(1, sizeof *rec->keys);
+    if (!rec->form || !rec->done || !rec->pending || !rec->keys) {
         fc_recognizer_free(rec);
         return no_room(NULL, err);
     }
@@ -254,6 +271,12 @@ void fc_recognizer_free(fc_recognizer *rec)
     fc_form_free(rec->form);
     fc_form_free(rec->done);
     fc_form_free(rec->pending);
+    if (rec->keys) {
+        free(rec->keys->keys);
+        free(rec->keys->state);
+        free(rec->keys->first);
+        free(rec->keys);
+    }
     clear_list(rec);
     free(rec->list_title);
     free(rec->list_unit);
@@ -455,36 +478,106 @@ static bool is_note_line(const fc_template *tpl, const fc_cell *cell)
     return is_note_start(tpl, cell) || has_note_keyword(tpl, cell);
 }
 
-/* True when the cell is a known header label; sets *key. */
-static bool is_label(const fc_template *tpl, const fc_cell *cell, fc_field_key *key)
+/* Starts the key cache on `row`. Returns false when out of memory. */
+static bool keys_begin(const fc_recognizer *rec, const fc_row *row)
 {
-    return cell->len <= SQUEEZE_MAX && fc_template_match_label(tpl, cell->text, cell->len, key);
+    key_cache *kc = rec->keys;
+    if (row->cell_count > kc->capacity) {
+        char (*keys)[KEY_MAX] = realloc(kc->keys, row->cell_count * sizeof *keys);
+        if (!keys)
+            return false;
+        kc->keys = keys;
+        unsigned char *state = realloc(kc->state, row->cell_count);
+        if (!state)
+            return false;
+        kc->state = state;
+        uint32_t *first = realloc(kc->first, row->cell_count * sizeof *first);
+        if (!first)
+            return false;
+        kc->first = first;
+        kc->capacity = row->cell_count;
+    }
+    kc->cells = row->cells;
+    kc->count = row->cell_count;
+    if (row->cell_count) {
+        memset(kc->state, 0, row->cell_count);
+        memset(kc->first, 0, row->cell_count * sizeof *kc->first);
+    }
+    return true;
 }
 
-/* True when the cell is a known indicator column header; sets *key. */
-static bool is_column(const fc_template *tpl, const fc_cell *cell, fc_column_key *key)
+/* The first character of the key of `cell` (fc_key_first_char), made once
+ * per cell of the current row. */
+static uint32_t cell_first(const fc_recognizer *rec, const fc_cell *cell)
 {
-    return cell->len <= SQUEEZE_MAX && fc_template_match_column(tpl, cell->text, cell->len, key);
+    key_cache *kc = rec->keys;
+    if (!kc->cells || cell < kc->cells || cell >= kc->cells + kc->count)
+        return fc_key_first_char(cell->text, cell->len);
+    size_t i = (size_t)(cell - kc->cells);
+    if (!kc->first[i])
+        kc->first[i] = fc_key_first_char(cell->text, cell->len) + 1;
+    return kc->first[i] - 1;
+}
+
+/* The comparison key of `cell` (fc_label_key), made once per cell of the
+ * current row; "" when it has none (too long). A cell of no row (made by
+ * the recognizer) gets a key valid until the next such call. */
+static const char *cell_key(const fc_recognizer *rec, const fc_cell *cell)
+{
+    key_cache *kc = rec->keys;
+    bool cached = kc->cells && cell >= kc->cells && cell < kc->cells + kc->count;
+    size_t i = cached ? (size_t)(cell - kc->cells) : 0;
+    char *buf = cached ? kc->keys[i] : kc->scratch;
+    if (cached && kc->state[i])
+        return kc->state[i] == 1 ? buf : "";
+    bool made = cell->len <= SQUEEZE_MAX &&
+                fc_label_key(cell->text, cell->len, buf, KEY_MAX) != (size_t)-1;
+    if (cached)
+        kc->state[i] = made ? 1 : 2;
+    return made ? buf : "";
+}
+
+/* True when the cell is a header label `tpl` knows; sets *key. */
+static bool is_label(const fc_recognizer *rec, const fc_template *tpl, const fc_cell *cell,
+                     fc_field_key *key)
+{
+    return fc_bloom_has(&tpl->label_bloom, cell_first(rec, cell)) &&
+           fc_template_lookup_label(tpl, cell_key(rec, cell), key);
+}
+
+/* True when the cell is an indicator column header `tpl` knows; sets *key. */
+static bool is_column(const fc_recognizer *rec, const fc_template *tpl, const fc_cell *cell,
+                      fc_column_key *key)
+{
+    return fc_bloom_has(&tpl->column_bloom, cell_first(rec, cell)) &&
+           fc_template_lookup_column(tpl, cell_key(rec, cell), key);
+}
+
+/* True when the cell is the table's label (绩效指标) or one of its aliases. */
+static bool is_table_label(const fc_recognizer *rec, const fc_cell *cell)
+{
+    return fc_template_lookup_table_label(rec->tpl, cell_key(rec, cell));
 }
 
 /* True when the text is a number, an amount, a percentage or a date: text
  * that is a value and can never be a label or a category. */
 static bool is_numeric(const char *text, size_t len)
 {
-    const char *t = text;
-    size_t n = len;
-    fc_utf8_trim(&t, &n);
-    if (n == 0)
-        return false;
-    size_t digits = 0, others = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (c >= '0' && c <= '9')
+    size_t digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        switch (text[i]) {
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
             digits++;
-        else if (!strchr("+-.,%/: ", c))
-            others++;
+            break;
+        case '+': case '-': case '.': case ',': case '%': case '/': case ':': case ' ':
+        case '\t':
+            break;
+        default:
+            return false;
+        }
     }
-    return digits > 0 && others == 0;
+    return digits > 0;
 }
 
 /* True when an unknown cell can stand for a field label: short text with
@@ -630,14 +723,15 @@ static bool inside_table_text(const fc_recognizer *rec, const fc_cell *cell)
 /* True when the visible cells hold the indicator header: a first-level
  * column and a second-level or name column; or, after the table's label
  * (绩效指标), a name and a target column (a table without categories). */
-static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+static bool is_indicator_header(const fc_recognizer *rec, const fc_template *tpl,
+                                const fc_cell *const *vis, size_t n)
 {
     if (n < 2)
         return false;
     bool level1 = false, other = false, name = false, target = false;
     for (size_t i = 0; i < n; i++) {
         fc_column_key key;
-        if (!is_column(tpl, vis[i], &key))
+        if (!is_column(rec, tpl, vis[i], &key))
             continue;
         if (key == FC_COL_LEVEL1)
             level1 = true;
@@ -648,18 +742,22 @@ static bool is_indicator_header(const fc_template *tpl, const fc_cell *const *vi
     }
     if (level1 && other)
         return true;
-    return n >= 3 && name && target && fc_template_is_table_label(tpl, vis[0]->text, vis[0]->len);
+    return n >= 3 && name && target && is_table_label(rec, vis[0]);
 }
 
 /* The byte length of the label part of a cell written "LABEL：VALUE"
  * (the label and its colon), when the text before the first colon is a
  * known label (or, with `shaped`, an unknown one shaped like a label) and
  * a value follows; else 0. */
-static size_t label_colon_split(const fc_template *tpl, const fc_cell *cell, bool shaped)
+static size_t label_colon_split(const fc_recognizer *rec, const fc_template *tpl,
+                                const fc_cell *cell, bool shaped)
 {
     size_t limit = 4 * LABEL_CHARS_MAX;
     if (cell->len < limit)
         limit = cell->len;
+    /* Most cells hold no colon at all. */
+    if (!memchr(cell->text, ':', limit) && !memchr(cell->text, 0xEF, limit))
+        return 0;
     for (size_t i = 1; i < limit; i++) {
         size_t colon = cell->text[i] == ':' ? 1
                        : (i + 3 <= cell->len && memcmp(cell->text + i, "\xEF\xBC\x9A", 3) == 0)
@@ -672,7 +770,7 @@ static size_t label_colon_split(const fc_template *tpl, const fc_cell *cell, boo
         fc_cell head = *cell;
         head.len = i;
         fc_field_key key;
-        if (is_label(tpl, &head, &key) || (shaped && label_shaped(tpl, &head)))
+        if (is_label(rec, tpl, &head, &key) || (shaped && label_shaped(tpl, &head)))
             return i + colon;
         return 0;
     }
@@ -681,15 +779,28 @@ static size_t label_colon_split(const fc_template *tpl, const fc_cell *cell, boo
 
 /* Number of the visible cells that are known column headers other than
  * extra ones. */
-static size_t known_headers(const fc_template *tpl, const fc_cell *const *vis, size_t n)
+static size_t known_headers(const fc_recognizer *rec, const fc_template *tpl,
+                            const fc_cell *const *vis, size_t n)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         fc_column_key key;
-        if (is_column(tpl, vis[i], &key) && key != FC_COL_EXTRA)
+        if (is_column(rec, tpl, vis[i], &key) && key != FC_COL_EXTRA)
             count++;
     }
     return count;
+}
+
+/* True when the row starts as the current table's header did: its first
+ * visible cell (after the table's label) is the first column's header. */
+static bool starts_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
+{
+    const fc_form *form = rec->form;
+    size_t skip = rec->has_table_label && n > 0 && vis[0]->col == rec->table_label_col ? 1 : 0;
+    if (n < skip + 2 || form->column_count == 0)
+        return false;
+    const char *first = form->columns[0].header;
+    return vis[skip]->len == strlen(first) && memcmp(vis[skip]->text, first, vis[skip]->len) == 0;
 }
 
 /* True when the row repeats the current table's header (a new printed page). */
@@ -749,12 +860,12 @@ static bool looks_like_indicator(const fc_template *tpl, const fc_cell *const *v
  * name among the labels and the indicator header among the columns. */
 static bool is_list_header(const fc_recognizer *rec, const fc_cell *const *vis, size_t n)
 {
-    if (!rec->list_tpl || n < 3 || !is_indicator_header(rec->tpl, vis, n))
+    if (!rec->list_tpl || n < 3 || !is_indicator_header(rec, rec->tpl, vis, n))
         return false;
     for (size_t i = 0; i < n; i++) {
         fc_field_key key;
         fc_column_key ckey;
-        if (!is_column(rec->list_tpl, vis[i], &ckey) && is_label(rec->list_tpl, vis[i], &key) &&
+        if (!is_column(rec, rec->list_tpl, vis[i], &ckey) && is_label(rec, rec->list_tpl, vis[i], &key) &&
             key == FC_FIELD_NAME)
             return true;
     }
@@ -790,7 +901,10 @@ static fc_status check_other_form(const fc_recognizer *rec, const fc_row *row,
         return FC_OK;
     for (size_t i = 0; i < n; i++) {
         const fc_template_other *o =
-            fc_template_other_form(rec->tpl, vis[i]->text, vis[i]->len, title);
+            title ? fc_template_other_form(rec->tpl, vis[i]->text, vis[i]->len, true)
+            : fc_bloom_has(&rec->tpl->other_bloom, cell_first(rec, vis[i]))
+                ? fc_template_lookup_other(rec->tpl, cell_key(rec, vis[i]))
+                : NULL;
         if (o)
             return reject(rec, err, FC_ERR_INPUT, row, vis[i],
                           "this is a %s (%s), not a 绩效目标表; formconv has no template for it",
@@ -815,12 +929,13 @@ static bool opens_group(const fc_recognizer *rec, const fc_cell *const *vis, siz
     if (n < 2)
         return false;
     fc_field_key key;
-    bool next_label = is_label(rec->tpl, vis[1], &key) ||
-                      label_colon_split(rec->tpl, vis[1], false) > 0;
-    if (fc_template_match_group(rec->tpl, vis[0]->text, vis[0]->len) >= 0)
-        return next_label;
-    return vis[0]->rowspan > 1 && !is_label(rec->tpl, vis[0], &key) &&
-           label_shaped(rec->tpl, vis[0]) && next_label;
+    /* The cell beside first: in most header rows it is a value. */
+    if (!is_label(rec, rec->tpl, vis[1], &key) &&
+        label_colon_split(rec, rec->tpl, vis[1], false) == 0)
+        return false;
+    return fc_template_lookup_group(rec->tpl, cell_key(rec, vis[0])) >= 0 ||
+           (vis[0]->rowspan > 1 && !is_label(rec, rec->tpl, vis[0], &key) &&
+            label_shaped(rec->tpl, vis[0]));
 }
 
 /* True when the visible cells from `from` are a row of labels standing
@@ -835,7 +950,7 @@ static bool is_above_row(const fc_recognizer *rec, const fc_row *row,
         return false;
     for (size_t i = from; i < n; i++) {
         fc_field_key key;
-        if (!is_label(rec->tpl, vis[i], &key) ||
+        if (!is_label(rec, rec->tpl, vis[i], &key) ||
             (key != FC_FIELD_GOAL && key != FC_FIELD_MIDTERM_GOAL))
             return false;
         uint32_t right = vis[i]->col + (vis[i]->colspan ? vis[i]->colspan : 1);
@@ -885,7 +1000,16 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
     fc_status st;
 
     if (rec->state == ST_ABOVE) {
-        cls->kind = is_indicator_header(tpl, vis, n) ? ROW_TABLE_HEADER : ROW_ABOVE_VALUES;
+        cls->kind = is_indicator_header(rec, tpl, vis, n) ? ROW_TABLE_HEADER : ROW_ABOVE_VALUES;
+        return FC_OK;
+    }
+    /* The common row inside a table: an indicator whose categories are
+     * those above (its first cell right of the first column). Only a note
+     * could start there; a title, a label or a header cannot. */
+    if (rec->state == ST_TABLE && n >= 2 && rec->form->indicator_count > 0 &&
+        vis[0]->col > rec->table_col0 && column_of(rec, vis[0]->col) >= 0 &&
+        !is_note_start(tpl, vis[0])) {
+        cls->kind = ROW_INDICATOR;
         return FC_OK;
     }
     if (n == 1 && is_title(tpl, vis[0]) &&
@@ -912,10 +1036,13 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
         return FC_OK;
     }
     bool in_table = rec->state == ST_TABLE;
-    bool label_first = (!in_table || vis[0]->col <= rec->table_col0) && is_label(tpl, vis[0], &key);
-    bool header = is_indicator_header(tpl, vis, n);
+    bool label_first = (!in_table || vis[0]->col <= rec->table_col0) && is_label(rec, tpl, vis[0], &key);
+    /* Inside a table only a row starting as the header did can repeat it:
+     * a cheap test before every cell is looked up. */
+    bool header = (!in_table || starts_header(rec, vis, n)) &&
+                  is_indicator_header(rec, tpl, vis, n);
     /* 年度绩效目标（90分） heading the table is its label, not the goal. */
-    if (header && label_first && fc_template_is_table_label(tpl, vis[0]->text, vis[0]->len))
+    if (header && label_first && is_table_label(rec, vis[0]))
         label_first = false;
     if (rec->state == ST_IDLE || rec->state == ST_HEAD) {
         if ((st = check_other_form(rec, row, vis, n, false, err)))
@@ -934,16 +1061,17 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
             cls->kind = ROW_TABLE_HEADER;
         return FC_OK;
     }
-    if (!in_table && is_list_header(rec, vis, n)) {
+    if (!in_table && header && is_list_header(rec, vis, n)) {
         cls->kind = ROW_LIST_HEADER;
         return FC_OK;
     }
-    if (!label_first && rec->state != ST_TAIL && known_headers(tpl, vis, n) >= 2) {
+    if (!label_first && !in_table && rec->state != ST_TAIL &&
+        known_headers(rec, tpl, vis, n) >= 2) {
         /* Almost the indicator header: name what does not fit. */
         for (size_t i = 0; i < n; i++) {
             fc_column_key ckey;
-            if (!is_column(tpl, vis[i], &ckey) &&
-                !(i == 0 && fc_template_is_table_label(tpl, vis[i]->text, vis[i]->len))) {
+            if (!is_column(rec, tpl, vis[i], &ckey) &&
+                !(i == 0 && is_table_label(rec, vis[i]))) {
                 char text[120];
                 return reject(rec, err, FC_ERR_INPUT, row, vis[i],
                               "unexpected indicator column header \"%s\": the header needs "
@@ -966,7 +1094,7 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
         bool opens = group_row && opens_group(rec, vis, n);
         bool above_group = false;
         if (opens) {
-            int g = fc_template_match_group(tpl, vis[0]->text, vis[0]->len);
+            int g = fc_template_lookup_group(tpl, cell_key(rec, vis[0]));
             above_group = g >= 0 && tpl->groups[g].label_above;
         } else if (group_row) {
             above_group = rec->group_above;
@@ -997,7 +1125,7 @@ static fc_status classify(const fc_recognizer *rec, const fc_row *row, row_class
         if (is_note_line(tpl, vis[0]))
             cls->kind = ROW_NOTE;
         else if (n == 1)
-            cls->kind = label_colon_split(tpl, vis[0], false) ? ROW_FIELDS : ROW_NOTE;
+            cls->kind = label_colon_split(rec, tpl, vis[0], false) ? ROW_FIELDS : ROW_NOTE;
         else
             cls->kind = ROW_FIELDS;
         return FC_OK;
@@ -1150,30 +1278,41 @@ static fc_status choose_template(fc_recognizer *rec, fc_form *form, fc_error *er
 {
     if (!rec->set)
         return FC_OK;
-    const fc_template *best = NULL, *tie = NULL;
-    size_t best_unknown = 0;
+    /* The candidates with the most needs met. */
+    const fc_template *best[8];
+    size_t count = 0;
     for (size_t i = 0; i < rec->set->count; i++) {
         const fc_template *t = rec->set->items[i];
-        if (t->list_shape || !meets_needs(t, form))
+        if (t->list_shape || (count && t->need_count < best[0]->need_count) ||
+            !meets_needs(t, form))
             continue;
-        if (best && t->need_count < best->need_count)
-            continue;
-        size_t unknown = unknown_parts(t, form);
-        if (!best || t->need_count > best->need_count || unknown < best_unknown) {
-            best = t;
-            best_unknown = unknown;
-            tie = NULL;
-        } else if (unknown == best_unknown) {
-            tie = t;
+        if (count && t->need_count > best[0]->need_count)
+            count = 0;
+        if (count < sizeof best / sizeof best[0])
+            best[count++] = t;
+    }
+    const fc_template *chosen = count ? best[0] : NULL, *tie = NULL;
+    if (count > 1) {
+        /* Then the one that knows most of the form's labels and columns. */
+        size_t fewest = unknown_parts(best[0], form);
+        for (size_t i = 1; i < count; i++) {
+            size_t unknown = unknown_parts(best[i], form);
+            if (unknown < fewest) {
+                chosen = best[i];
+                fewest = unknown;
+                tie = NULL;
+            } else if (unknown == fewest && !tie) {
+                tie = best[i];
+            }
         }
     }
     if (tie)
         return fc_error_set(err, FC_ERR_INPUT, form->origin,
                             "form fits the templates %s (%s) and %s (%s) equally; choose one "
-                            "with --template", best->id, best->name, tie->id, tie->name);
-    if (!best || best == rec->set->items[0])
+                            "with --template", chosen->id, chosen->name, tie->id, tie->name);
+    if (!chosen || chosen == rec->set->items[0])
         return FC_OK;
-    return fc_form_set_template(form, best->id) ? no_room(form, err) : FC_OK;
+    return fc_form_set_template(form, chosen->id) ? no_room(form, err) : FC_OK;
 }
 
 /* Completes the form being built: checks it, chooses its template and
@@ -1373,7 +1512,7 @@ static fc_status put_field(fc_recognizer *rec, fc_field_key key, const fc_cell *
 static fc_status label_key(const fc_recognizer *rec, const fc_row *row, const fc_cell *cell,
                            fc_field_key *key, fc_error *err)
 {
-    if (is_label(rec->tpl, cell, key))
+    if (is_label(rec, rec->tpl, cell, key))
         return FC_OK;
     *key = FC_FIELD_OTHER;
     if (label_shaped(rec->tpl, cell))
@@ -1399,7 +1538,7 @@ static fc_status settle_group(fc_recognizer *rec, const fc_row *row, size_t n, s
         const char *copy = fc_form_strdup(rec->form, vis[0]->text, vis[0]->len);
         if (!copy)
             return no_room(rec->form, err);
-        int g = fc_template_match_group(rec->tpl, vis[0]->text, vis[0]->len);
+        int g = fc_template_lookup_group(rec->tpl, cell_key(rec, vis[0]));
         rec->group = copy;
         rec->group_col = vis[0]->col;
         rec->group_above = g >= 0 && rec->tpl->groups[g].label_above;
@@ -1436,12 +1575,12 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
         uint32_t right = label->col + (label->colspan ? label->colspan : 1);
         const fc_cell *beside = cell_at(row, right);
         fc_field_key beside_key;
-        bool value_beside = !empty_at(row, right) && !is_label(rec->tpl, beside, &beside_key);
+        bool value_beside = !empty_at(row, right) && !is_label(rec, rec->tpl, beside, &beside_key);
         /* A cell holding label and value is split only where no value
          * stands beside it ("其中:当年市级财政资金 | 132万元" is a label). */
-        size_t split = is_label(rec->tpl, label, &key) || value_beside
+        size_t split = is_label(rec, rec->tpl, label, &key) || value_beside
                            ? 0
-                           : label_colon_split(rec->tpl, label, true);
+                           : label_colon_split(rec, rec->tpl, label, true);
         if (split) {
             /* "主管部门：324-甘孜州..." : label and value in one cell. */
             fc_cell head = *label;
@@ -1449,7 +1588,7 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
             const char *v = label->text + split;
             size_t vlen = label->len - split;
             fc_utf8_trim(&v, &vlen);
-            if (!is_label(rec->tpl, &head, &key))
+            if (!is_label(rec, rec->tpl, &head, &key))
                 key = FC_FIELD_OTHER;
             st = put_field(rec, key, &head, v, vlen, !first, false, err);
             if (st)
@@ -1483,7 +1622,7 @@ static fc_status on_fields(fc_recognizer *rec, const fc_row *row, size_t n, fc_e
              * colon ("项目经办人电话:"): this one has no value. */
             bool blank = fc_utf8_is_blank(next->text, next->len);
             bool labelish = !blank && (ends_with_colon(next) ||
-                                       (is_label(rec->tpl, next, &next_key) &&
+                                       (is_label(rec, rec->tpl, next, &next_key) &&
                                         key != FC_FIELD_OTHER));
             if (!labelish)
                 value = &row->cells[j++];
@@ -1598,8 +1737,8 @@ static fc_status set_columns(fc_recognizer *rec, const fc_row *row, fc_error *er
         if (c->covered || fc_utf8_is_blank(c->text, c->len))
             continue;
         fc_column_key key = FC_COL_EXTRA;
-        bool known = is_column(rec->tpl, c, &key);
-        bool label_text = fc_template_is_table_label(rec->tpl, c->text, c->len);
+        bool known = is_column(rec, rec->tpl, c, &key);
+        bool label_text = is_table_label(rec, c);
         if (!known && !level1_seen && !rec->has_table_label && k == 0 &&
             (label_text || c->rowspan > 1 || names_a_block(c))) {
             /* The label down the left of the table. */
@@ -2010,11 +2149,11 @@ static fc_status on_list_header(fc_recognizer *rec, const fc_row *row, size_t n,
         lc->cols.last = c->col + (c->colspan > 1 ? c->colspan - 1 : 0);
         fc_column_key ckey;
         fc_field_key fkey = FC_FIELD_OTHER;
-        bool column = is_column(lt, c, &ckey);
+        bool column = is_column(rec, lt, c, &ckey);
         indicators_begun |= column && ckey != FC_COL_EXTRA;
         lc->is_field = !column && !indicators_begun;
         if (lc->is_field) {
-            if (!is_label(lt, c, &fkey) && !label_shaped(lt, c)) {
+            if (!is_label(rec, lt, c, &fkey) && !label_shaped(lt, c)) {
                 char text[120];
                 return reject(rec, err, FC_ERR_INPUT, row, c,
                               "\"%s\" heads a column of the list but is no project column "
@@ -2164,7 +2303,7 @@ static fc_status on_list_item(fc_recognizer *rec, const fc_row *row, fc_error *e
 
 fc_status fc_recognizer_push(fc_recognizer *rec, const fc_row *row, fc_error *err)
 {
-    if (!reserve_scratch(rec, row->cell_count, 0))
+    if (!reserve_scratch(rec, row->cell_count, 0) || !keys_begin(rec, row))
         return no_room(rec->form, err);
     row_class cls = {ROW_NONE, NULL, NULL, visible_cells(rec, row)};
     if (cls.n == 0) {

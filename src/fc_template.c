@@ -114,6 +114,7 @@ void fc_template_free(fc_template *tpl)
         free(tpl->fonts[r].name);
     free(tpl->label_index);
     free(tpl->column_index);
+    free(tpl->other_index);
     free(tpl);
 }
 
@@ -671,6 +672,41 @@ static uint32_t name_hash(const char *s)
     return h;
 }
 
+uint32_t fc_key_first_char(const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    /* Most keys start with a CJK character: three bytes, none of the
+     * characters skipped or rewritten below (those start with 0xE2, 0xE3
+     * or 0xEF). */
+    if (len >= 3 && p[0] >= 0xE4 && p[0] <= 0xE9)
+        return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = fc_utf8_decode(p + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        i += n;
+        if (fc_char_is_space(cp) || cp == ':' || cp == 0xFF1A)
+            continue;
+        if (cp == '*' || cp == 0x2605) /* leading required-marks */
+            continue;
+        if (cp == 0xFF08)
+            return '(';
+        if (cp == 0xFF09)
+            return ')';
+        return cp;
+    }
+    return 0;
+}
+
+/* Adds the first character of `key` to `bloom`. */
+static void bloom_put(fc_bloom *bloom, const char *key)
+{
+    uint32_t h = (fc_key_first_char(key, strlen(key)) * 2654435761u) >> 22;
+    bloom->bits[h >> 6] |= (uint64_t)1 << (h & 63);
+}
+
 /* Adds `name` -> `value` to an index unless the name is already there (the
  * first meaning wins, as a search in template order would find it). */
 static void index_put(fc_name_slot *slots, size_t size, const char *name, int value)
@@ -730,21 +766,44 @@ static int build_indexes(fc_template *tpl)
     for (size_t i = 0; i < tpl->field_count; i++) {
         const fc_template_field *f = &tpl->fields[i];
         index_put(tpl->label_index, tpl->label_index_size, f->match_key, (int)f->key);
-        for (size_t a = 0; a < f->alias_count; a++)
+        bloom_put(&tpl->label_bloom, f->match_key);
+        for (size_t a = 0; a < f->alias_count; a++) {
             index_put(tpl->label_index, tpl->label_index_size, f->aliases[a], (int)f->key);
+            bloom_put(&tpl->label_bloom, f->aliases[a]);
+        }
     }
-    for (size_t i = 0; i < tpl->other_label_count; i++)
+    for (size_t i = 0; i < tpl->other_label_count; i++) {
         index_put(tpl->label_index, tpl->label_index_size, tpl->other_labels[i],
                   (int)FC_FIELD_OTHER);
+        bloom_put(&tpl->label_bloom, tpl->other_labels[i]);
+    }
     for (size_t i = 0; i < tpl->column_count; i++) {
         const fc_template_column *c = &tpl->columns[i];
         index_put(tpl->column_index, tpl->column_index_size, c->match_key, (int)c->key);
-        for (size_t a = 0; a < c->alias_count; a++)
+        bloom_put(&tpl->column_bloom, c->match_key);
+        for (size_t a = 0; a < c->alias_count; a++) {
             index_put(tpl->column_index, tpl->column_index_size, c->aliases[a], (int)c->key);
+            bloom_put(&tpl->column_bloom, c->aliases[a]);
+        }
     }
-    for (size_t i = 0; i < tpl->extra_column_count; i++)
+    for (size_t i = 0; i < tpl->extra_column_count; i++) {
         index_put(tpl->column_index, tpl->column_index_size, tpl->extra_columns[i].match_key,
                   (int)FC_COL_EXTRA);
+        bloom_put(&tpl->column_bloom, tpl->extra_columns[i].match_key);
+    }
+    size_t others = 0;
+    for (size_t i = 0; i < tpl->other_count; i++)
+        others += tpl->others[i].header_count;
+    tpl->other_index_size = index_size(others);
+    tpl->other_index = calloc(tpl->other_index_size, sizeof *tpl->other_index);
+    if (!tpl->other_index)
+        return -1;
+    for (size_t i = 0; i < tpl->other_count; i++)
+        for (size_t k = 0; k < tpl->others[i].header_count; k++)
+        {
+            index_put(tpl->other_index, tpl->other_index_size, tpl->others[i].headers[k], (int)i);
+            bloom_put(&tpl->other_bloom, tpl->others[i].headers[k]);
+        }
     return 0;
 }
 
@@ -775,6 +834,11 @@ static size_t opening_bracket(const char *s, size_t len)
 static size_t strip_markers(char *s, size_t n)
 {
     static const char fen[] = "\xE5\x88\x86"; /* 分 */
+    /* Nothing to strip unless the key ends with a bracket or 分. */
+    if (n == 0 || (s[n - 1] != ')' && s[n - 1] != ']' &&
+                   (n < 3 || ((unsigned char)s[n - 3] != 0xEF && (unsigned char)s[n - 3] != 0xE3 &&
+                              memcmp(s + n - 3, fen, 3) != 0))))
+        return n;
     if (n > 3 && memcmp(s + n - 3, fen, 3) == 0) {
         size_t d = n - 3;
         while (d > 0 && s[d - 1] >= '0' && s[d - 1] <= '9')
@@ -822,6 +886,13 @@ static size_t strip_markers(char *s, size_t n)
  * new length. */
 static size_t normalize_key(char *s, size_t n)
 {
+    /* Most keys hold none of the bytes that start what is rewritten. */
+    size_t i0 = 0;
+    while (i0 < n && s[i0] != ':' && s[i0] != '*' && (unsigned char)s[i0] != 0xEF &&
+           (unsigned char)s[i0] != 0xE2)
+        i0++;
+    if (i0 == n)
+        return n;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         if (i + 3 <= n && memcmp(s + i, "\xEF\xBC\x88", 3) == 0) { /* （ */
@@ -865,6 +936,49 @@ size_t fc_category_key(const char *text, size_t len, char *buf, size_t size)
     strip_markers(buf, normalize_key(buf, n));
     drop_indicator_suffix(buf);
     return strlen(buf);
+}
+
+bool fc_template_lookup_label(const fc_template *tpl, const char *key_text, fc_field_key *key)
+{
+    int value;
+    if (!key_text[0] || !index_get(tpl->label_index, tpl->label_index_size, key_text, &value))
+        return false;
+    *key = (fc_field_key)value;
+    return true;
+}
+
+bool fc_template_lookup_column(const fc_template *tpl, const char *key_text, fc_column_key *key)
+{
+    int value;
+    if (!key_text[0] || !index_get(tpl->column_index, tpl->column_index_size, key_text, &value))
+        return false;
+    *key = (fc_column_key)value;
+    return true;
+}
+
+int fc_template_lookup_group(const fc_template *tpl, const char *key_text)
+{
+    for (size_t g = 0; g < tpl->group_count; g++)
+        for (size_t k = 0; k < tpl->groups[g].key_count; k++)
+            if (strcmp(tpl->groups[g].keys[k], key_text) == 0)
+                return (int)g;
+    return -1;
+}
+
+bool fc_template_lookup_table_label(const fc_template *tpl, const char *key_text)
+{
+    for (size_t k = 0; k < tpl->table_label_key_count; k++)
+        if (strcmp(tpl->table_label_keys[k], key_text) == 0)
+            return true;
+    return false;
+}
+
+const fc_template_other *fc_template_lookup_other(const fc_template *tpl, const char *key_text)
+{
+    int value;
+    if (!key_text[0] || !index_get(tpl->other_index, tpl->other_index_size, key_text, &value))
+        return NULL;
+    return &tpl->others[value];
 }
 
 bool fc_template_match_label(const fc_template *tpl, const char *label, size_t len,

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fc_error.h"
 #include "fc_model.h"
@@ -118,6 +119,12 @@ typedef struct fc_name_slot {
     int value;          /* an fc_field_key or fc_column_key */
 } fc_name_slot;
 
+/* A set of characters, with false positives: the first characters of an
+ * index's keys (fc_bloom_has). */
+typedef struct fc_bloom {
+    uint64_t bits[16];   /* 1024 bits, one per hash of a character */
+} fc_bloom;
+
 /* A whole template. Built by fc_template_load*; freed by fc_template_free. */
 typedef struct fc_template {
     char *name;                       /* a human name for messages */
@@ -168,6 +175,11 @@ typedef struct fc_template {
     size_t label_index_size;          /* its number of slots (a power of two) */
     fc_name_slot *column_index;       /* hash table: column header or alias -> column key */
     size_t column_index_size;         /* its number of slots (a power of two) */
+    fc_name_slot *other_index;        /* hash table: other forms' headers -> index in others */
+    size_t other_index_size;          /* its number of slots (a power of two) */
+    fc_bloom label_bloom;             /* first characters of the label keys */
+    fc_bloom column_bloom;            /* first characters of the column keys */
+    fc_bloom other_bloom;             /* first characters of the other forms' headers */
 } fc_template;
 
 /* Parses a template from `len` bytes of XML at `data`; `name` is used in
@@ -254,6 +266,32 @@ size_t fc_category_key(const char *text, size_t len, char *buf, size_t size);
  * ("项目年度金额（万元）" -> "项目年度金额"). Returns its length, or
  * (size_t)-1 when it does not fit. */
 size_t fc_label_key(const char *text, size_t len, char *buf, size_t size);
+
+/* The first character of the comparison key fc_label_key makes of `len`
+ * bytes of `text` (white space, a leading '*' or '★' and colons skipped,
+ * full-width brackets as ASCII ones), or 0 when there is none: a cheap
+ * test before a key is made and looked up. */
+uint32_t fc_key_first_char(const char *text, size_t len);
+
+/* True when a key starting with `first` may be in the index whose first
+ * characters `bloom` holds (false: it certainly is not). */
+static inline bool fc_bloom_has(const fc_bloom *bloom, uint32_t first)
+{
+    uint32_t h = (first * 2654435761u) >> 22;
+    return (bloom->bits[h >> 6] >> (h & 63)) & 1;
+}
+
+/* The look-ups above for a key already made with fc_label_key (`key_text`,
+ * NUL-terminated), for a reader that compares one cell with many things:
+ * label -> field key, header -> column key, group label -> group index
+ * (-1 when none), the table label, another form's header -> that form
+ * (NULL when none). */
+bool fc_template_lookup_label(const fc_template *tpl, const char *key_text, fc_field_key *key);
+bool fc_template_lookup_column(const fc_template *tpl, const char *key_text,
+                               fc_column_key *key);
+int fc_template_lookup_group(const fc_template *tpl, const char *key_text);
+bool fc_template_lookup_table_label(const fc_template *tpl, const char *key_text);
+const fc_template_other *fc_template_lookup_other(const fc_template *tpl, const char *key_text);
 
 /* The index of the template's group whose label or alias `len` bytes of
  * `text` are (squeezed, markers aside), or -1. */
