@@ -528,8 +528,10 @@ static const char *cell_key(const fc_recognizer *rec, const fc_cell *cell)
     bool cached = kc->cells && cell >= kc->cells && cell < kc->cells + kc->count;
     size_t i = cached ? (size_t)(cell - kc->cells) : 0;
     char *buf = cached ? kc->keys[i] : kc->scratch;
-    if (cached && kc->state[i])
-        return kc->state[i] == 1 ? buf : "";
+    if (cached && kc->state[i] == 1)
+        return buf;
+    if (cached && kc->state[i] == 2)
+        return "";
     bool made = cell->len <= SQUEEZE_MAX &&
                 fc_label_key(cell->text, cell->len, buf, KEY_MAX) != (size_t)-1;
     if (cached)
