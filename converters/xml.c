@@ -41,6 +41,14 @@ static unsigned template_row(const fc_template *tpl, fc_field_key key)
     return UINT_MAX;
 }
 
+size_t fc_xmlfmt_field_rank(const fc_template *tpl, fc_field_key key)
+{
+    for (size_t i = 0; i < tpl->field_count; i++)
+        if (tpl->fields[i].key == key)
+            return i;
+    return tpl->field_count + (size_t)key;
+}
+
 /* The default layout rule shared by writer and reader: two adjacent fields
  * share a row when both are dedicated elements whose keys the template
  * places on the same row. */

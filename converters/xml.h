@@ -54,6 +54,13 @@ fc_status fc_xmlfmt_validate(fc_input *in, const fc_options *opts, fc_report_fn 
 bool fc_xmlfmt_default_same_row(const fc_template *tpl, fc_field_key prev, bool prev_dedicated,
                                 fc_field_key cur, bool cur_dedicated);
 
+/* The place of a dedicated field with `key` in the template's default
+ * order: its index among the template's fields, or after them all (in key
+ * order) when the template has no such field. A project's header is in the
+ * default order when its dedicated fields come first, in increasing rank,
+ * and the other fields after them. */
+size_t fc_xmlfmt_field_rank(const fc_template *tpl, fc_field_key key);
+
 /* The attribute value naming a note place ("before-title", "header", "after-table"). */
 const char *fc_xmlfmt_note_place_name(fc_note_place place);
 

@@ -925,6 +925,26 @@ static fc_status settle_fields(xml_reader *x, fc_error *err)
         if (st)
             return st;
     }
+    if (!positions) {
+        /* The default order: the dedicated fields in the template's order
+         * (elements come in the schema's), then the others as read. A
+         * stable insertion sort: headers are short. */
+        for (size_t i = 1; i < n; i++) {
+            fc_field f = form->fields[i];
+            field_hint h = x->hints[i];
+            size_t rank = h.dedicated ? fc_xmlfmt_field_rank(x->tpl, f.key) : SIZE_MAX;
+            size_t j = i;
+            while (j > 0 && rank < (x->hints[j - 1].dedicated
+                                        ? fc_xmlfmt_field_rank(x->tpl, form->fields[j - 1].key)
+                                        : SIZE_MAX)) {
+                form->fields[j] = form->fields[j - 1];
+                x->hints[j] = x->hints[j - 1];
+                j--;
+            }
+            form->fields[j] = f;
+            x->hints[j] = h;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         bool same = false;
         if (i > 0 && rows) {

@@ -469,17 +469,26 @@ static bool w_fields(xml_writer *x, const fc_form *form)
     for (size_t i = 0; i < n; i++)
         if (!x->dedicated[i])
             x->order[count++] = i;
-    /* Rows as laid out, and whether they match the default. */
-    bool hints = false;
+    /* Rows as laid out, and whether they and the order match the default
+     * (dedicated fields first, in the template's order, then the others). */
+    bool hints = false, others_begun = false;
+    size_t last_rank = 0;
     unsigned row = 0;
     for (size_t i = 0; i < n; i++) {
         bool same = i > 0 && form->fields[i].same_row;
         if (!same)
             row++;
         x->rows[i] = row;
-        if (x->order[i] != i)
-            hints = true;
-        else if (i > 0 && same != fc_xmlfmt_default_same_row(x->tpl, form->fields[i - 1].key,
+        if (x->dedicated[i]) {
+            size_t rank = fc_xmlfmt_field_rank(x->tpl, form->fields[i].key);
+            if (others_begun || (i > 0 && rank < last_rank))
+                hints = true;
+            last_rank = rank;
+        } else {
+            others_begun = true;
+        }
+        if (!hints && i > 0 &&
+            same != fc_xmlfmt_default_same_row(x->tpl, form->fields[i - 1].key,
                                                    x->dedicated[i - 1], form->fields[i].key,
                                                    x->dedicated[i]))
             hints = true;

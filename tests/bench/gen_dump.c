@@ -1,24 +1,57 @@
 /*
- * gen_dump.c - benchmark helper: writes a text dump of N forms shaped like
- * the seed (fixtures/seed.txt): every form distinct (numbered names and
- * amounts), same layout, UTF-8.
+ * gen_dump.c - benchmark helper: writes a text dump of N forms, every form
+ * distinct (numbered names and amounts), UTF-8: shaped like the seed
+ * (fixtures/seed.txt), or with --2021 like the 2021 framework's form (a
+ * year line, fund rows under 项目资金（万元）, 绩效指标 down the table's
+ * left, 成本指标 as a first-level category, 分值 and 指标解释).
  *
- * Usage: gen_dump N > dump.txt
+ * Usage: gen_dump [--2021] N > dump.txt
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Writes form `i` of the 2021 framework. */
+static void form_2021(long i)
+{
+    printf("项目支出绩效目标表\n（2024年度）\n\n单位：万元\n\n");
+    printf("项目名称\t第%ld号项目-社区矫正工作经费\t\t\t\t\t\n", i + 1);
+    printf("主管部门\t吴忠市利通区司法局\t\t实施单位\t吴忠市利通区司法局本级\t\t\n");
+    printf("项目资金（万元）\t年度资金总额\t%ld.%02ld\t\t\t\t\n", 10 + i % 900, i % 100);
+    printf("\t其中：财政拨款\t%ld.%02ld\t\t\t\t\n", 10 + i % 900, i % 100);
+    printf("\t其他资金\t0\t\t\t\t\n");
+    printf("年度总体目标\t完成社区矫正对象教育帮扶，第%ld批\t\t\t\t\t\n", i + 1);
+    printf("绩效指标\t一级指标\t二级指标\t三级指标\t指标值\t分值\t指标解释\n");
+    printf("\t产出指标\t数量指标\t矫正对象人数\t≥%ld人\t20\t年度内接收的矫正对象\n",
+           1 + i % 90);
+    printf("\t\t质量指标\t再犯罪率\t≤1%%\t10\t矫正期内再犯罪的比例\n");
+    printf("\t\t时效指标\t报到及时率\t100%%\t10\t按时报到的比例\n");
+    printf("\t成本指标\t经济成本指标\t人均矫正成本\t≤%ld元\t10\t年度经费除以人数\n",
+           100 + i % 900);
+    printf("\t\t社会成本指标\t\t\t\t\n");
+    printf("\t效益指标\t社会效益指标\t社会稳定\t有效提升\t20\t定性评价\n");
+    printf("\t\t可持续影响指标\t长效机制\t建立\t10\t制度建设情况\n");
+    printf("\t满意度指标\t服务对象满意度指标\t群众满意度\t≥90%%\t10\t问卷调查\n");
+}
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_dump N\n");
+    bool framework = argc == 3 && strcmp(argv[1], "--2021") == 0;
+    if (argc != 2 && !framework) {
+        fprintf(stderr, "usage: gen_dump [--2021] N\n");
         return 2;
     }
-    long n = strtol(argv[1], NULL, 10);
+    long n = strtol(argv[argc - 1], NULL, 10);
     static char buf[1 << 16];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     printf("附件 2\n\n");
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; framework && i < n; i++) {
+        if (i)
+            printf("\n");
+        form_2021(i);
+    }
+    for (long i = 0; !framework && i < n; i++) {
         if (i)
             printf("\n");
         printf("部门项目支出预算绩效目标表\n\n单位：万元\n\n");
