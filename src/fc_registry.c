@@ -13,7 +13,8 @@
 #define FC_CONVERTER_LIST(X) \
     X(fc_text_converter) \
     X(fc_xml_converter) \
-    X(fc_xlsx_converter)
+    X(fc_xlsx_converter) \
+    X(fc_html_converter)
 
 #define DECLARE(sym) extern const fc_converter sym;
 FC_CONVERTER_LIST(DECLARE)
