@@ -24,11 +24,14 @@
  *     <br>): pushed as one-cell rows when the template takes them for part
  *     of a form (附件 2, the title, 单位：万元, 填报人：...); the rest of a
  *     page (navigation, dates, footers) is not the form's;
- *   - layout tables: a table one of whose cells holds a table is a frame for
- *     the page, not a form: its cells' text counts as text outside tables
- *     and only the tables inside it give rows. A table's first rows are held
- *     back (at most HOLD_ROWS rows or HOLD_BYTES of text) until it is known
- *     which kind it is; past that it streams.
+ *   - tables that are not a form's: a table one of whose cells holds a
+ *     table is a frame for the page (a layout table): its cells' text counts
+ *     as text outside tables and only the tables inside it give rows; and a
+ *     table none of whose cells the template knows (no label, column header,
+ *     title, unit line, attachment label or note) is the page's (a menu, a
+ *     list of links) and gives no rows. A table's rows are held back until
+ *     one of its cells is known (at most HOLD_ROWS rows or HOLD_BYTES of
+ *     text: past that, the held rows are dropped); from then on they stream.
  *
  * Memory: one row (or the held-back rows) per open table, one line of page
  * text, the recognizer's form, and libxml2's stack of open elements. Time is
@@ -91,7 +94,8 @@ typedef struct slot {
 /* One open <table>. */
 typedef struct html_table {
     bool layout;          /* holds a table in a cell: a frame, its text is page text */
-    bool streaming;       /* known to be a data table: rows go out as they end */
+    bool known;           /* holds a cell the template knows: a form's table, its
+                             rows go out as they end (until then they are held) */
     uint32_t *span_left;  /* per column: rows still covered from above */
     size_t span_cap;      /* allocated length of span_left */
     uint32_t width;       /* columns in use (span_left beyond is 0) */
@@ -375,6 +379,15 @@ static void flush_held(html_reader *r, html_table *t)
     t->text.len = 0;
 }
 
+/* Forgets the held rows of `t`. */
+static void drop_held(html_table *t)
+{
+    t->row_count = 0;
+    t->slot_count = 0;
+    t->row_first = 0;
+    t->text.len = 0;
+}
+
 /* Turns `t` into a layout table: what it held becomes page text. */
 static void make_layout(html_reader *r, html_table *t)
 {
@@ -490,6 +503,14 @@ static void end_cell(html_reader *r, html_table *t)
         fc_utf8_length(t->text.data + t->run.start, len) > r->limits.cell_chars)
         return fail(r, FC_ERR_LIMIT, t->cell.line,
                     "cell longer than the limit of %zu characters", r->limits.cell_chars);
+    if (!t->known && len) {
+        const char *text = t->text.data + t->run.start;
+        fc_field_key key;
+        fc_column_key column;
+        t->known = fc_recognizer_is_form_line(r->tpl, text, len) ||
+                   fc_template_match_label(r->tpl, text, len, &key) ||
+                   fc_template_match_column(r->tpl, text, len, &column);
+    }
     if (!grow((void **)&t->slots, &t->slot_cap, t->slot_count + 1, sizeof *t->slots))
         return fail(r, FC_ERR_NOMEM, 0, "out of memory");
     slot *s = &t->slots[t->slot_count++];
@@ -602,19 +623,13 @@ static void end_row(html_reader *r, html_table *t)
         return;
     if (!complete_row(r, t))
         return fail(r, FC_ERR_NOMEM, 0, "out of memory");
-    if (t->streaming) {
-        push_slots(r, t->slots, t->slot_count, &t->text);
-        t->slot_count = t->row_first = 0;
-        t->text.len = 0;
-        return;
-    }
     if (!grow((void **)&t->row_ends, &t->row_cap, t->row_count + 1, sizeof *t->row_ends))
         return fail(r, FC_ERR_NOMEM, 0, "out of memory");
     t->row_ends[t->row_count++] = t->slot_count;
-    if (t->row_count >= HOLD_ROWS || t->text.len >= HOLD_BYTES) {
+    if (t->known)
         flush_held(r, t);
-        t->streaming = true;
-    }
+    else if (t->row_count >= HOLD_ROWS || t->text.len >= HOLD_BYTES)
+        drop_held(t); /* that much without a form's word: not a form's table */
 }
 
 /* Ends a row group (<tbody>, <thead>, <tfoot>): rowspans stop at its end. */
@@ -632,7 +647,7 @@ static void close_table(html_reader *r)
     if (!t)
         return;
     end_row(r, t);
-    if (!t->layout && !r->status)
+    if (t->known && !t->layout && !r->status)
         flush_held(r, t);
     r->table_count--;
 }
@@ -661,7 +676,8 @@ static bool is_hidden(const char *name)
            strcmp(name, "head") == 0 || strcmp(name, "title") == 0 ||
            strcmp(name, "template") == 0 || strcmp(name, "textarea") == 0 ||
            strcmp(name, "select") == 0 || strcmp(name, "object") == 0 ||
-           strcmp(name, "iframe") == 0 || strcmp(name, "xml") == 0;
+           strcmp(name, "iframe") == 0 || strcmp(name, "xml") == 0 ||
+           strcmp(name, "caption") == 0;
 }
 
 /* The text run that text goes to now: the open cell of the innermost data
