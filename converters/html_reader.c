@@ -336,14 +336,24 @@ static void push_slots(html_reader *r, const slot *slots, size_t count, const fc
         fail_with(r, st);
 }
 
-/* Pushes a line of page text as a one-cell row when it is a form's line. */
+/* Pushes each line of page text in `text` (lines split at line breaks) as
+ * a one-cell row when it is a form's line. */
 static void push_line(html_reader *r, const char *text, size_t len, unsigned long line)
 {
-    if (len == 0 || !fc_recognizer_is_form_line(r->tpl, text, len))
-        return;
-    fc_buf holder = {(char *)text, len, len};
-    slot s = {0, len, 0, 1, 1, line, false, false};
-    push_slots(r, &s, 1, &holder);
+    while (len > 0 && !r->status) {
+        const char *nl = memchr(text, '\n', len);
+        size_t n = nl ? (size_t)(nl - text) : len;
+        const char *part = text;
+        size_t part_len = n;
+        fc_utf8_trim(&part, &part_len);
+        if (part_len && fc_recognizer_is_form_line(r->tpl, part, part_len)) {
+            fc_buf holder = {(char *)part, part_len, part_len};
+            slot s = {0, part_len, 0, 1, 1, line, false, false};
+            push_slots(r, &s, 1, &holder);
+        }
+        text += nl ? n + 1 : n;
+        len -= nl ? n + 1 : n;
+    }
 }
 
 /* Ends the line of page text being collected (a block's edge) and pushes it. */
@@ -818,11 +828,22 @@ static void sax_quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-/* Structured errors: dropped for the same reason. */
-static void sax_quiet_structured(void *ctx, xmlErrorPtr error)
+/* Structured errors: the parser recovers from malformed markup as browsers
+ * do, and those messages are dropped; but a character no cell may hold
+ * (a control character, &#1;) is dropped by libxml2 without a trace, and
+ * a value must not change silently: that is refused. */
+static void sax_structured(void *ctx, xmlErrorPtr error)
 {
-    (void)ctx;
-    (void)error;
+    html_reader *r = ctx;
+    if (!error || (error->code != XML_ERR_INVALID_CHAR && error->code != XML_ERR_INVALID_CHARREF))
+        return;
+    char message[160];
+    snprintf(message, sizeof message, "%s", error->message ? error->message : "");
+    size_t n = strlen(message);
+    while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
+        message[--n] = '\0';
+    fail(r, FC_ERR_INPUT, error->line > 0 ? (unsigned long)error->line : 0,
+         "control character or invalid character reference (%s)", message);
 }
 
 /* ---- the charset ------------------------------------------------------------ */
@@ -986,7 +1007,8 @@ fc_status fc_htmlfmt_read(fc_input *in, const fc_options *opts, fc_sink *sink, f
     sax.warning = sax_quiet;
     sax.error = sax_quiet;
     sax.fatalError = sax_quiet;
-    sax.serror = sax_quiet_structured;
+    sax.serror = sax_structured;
+    sax.initialized = XML_SAX2_MAGIC; /* so that libxml2 reports through serror */
 
     fc_decoder *dec = NULL;
     unsigned char *raw = malloc(HTML_CHUNK);
