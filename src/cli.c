@@ -4,6 +4,7 @@
  *   formconv convert IN [-o OUT] [-f FROM] [-t TO] [options]
  *   formconv validate FILE... [-f FROM] [options]
  *   formconv formats
+ *   formconv serve [--bind ADDR] [--port N] [--max-upload BYTES] [--jobs N]
  *
  * Each command lives in a file of its own (src/cli_COMMAND.c); what they
  * share is in src/cli_common.c. Only these files print and choose exit
@@ -29,6 +30,7 @@ static void print_main_help(FILE *f)
             "  convert IN [-o OUT] [-f FROM] [-t TO] [options]   convert one file\n"
             "  validate FILE... [-f FROM] [options]              check files, list every problem\n"
             "  formats                                           list the formats\n"
+            "  serve [--bind ADDR] [--port N] [options]          a web page to convert and check\n"
             "\n"
             "Options:\n"
             "  -h, --help      show help (also after a command: formconv convert --help)\n"
@@ -73,5 +75,7 @@ int main(int argc, char **argv)
         return cli_validate(argc - 1, argv + 1);
     if (strcmp(command, "formats") == 0)
         return cli_formats(argc - 1, argv + 1);
-    return cli_usage_error("unknown command '%s' (convert, validate, formats)", command);
+    if (strcmp(command, "serve") == 0)
+        return cli_serve(argc - 1, argv + 1);
+    return cli_usage_error("unknown command '%s' (convert, validate, formats, serve)", command);
 }

@@ -114,5 +114,6 @@ const fc_converter *cli_pick_writer(const cli_args *args, const char *output, in
 int cli_convert(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_formats(int argc, char **argv);
+int cli_serve(int argc, char **argv);
 
 #endif

@@ -9,7 +9,7 @@
 # the exact command to run and exits with status 1.
 set -eu
 
-build_pkgs="build-essential pkg-config libxml2-dev libxlsxwriter-dev libminizip-dev zlib1g-dev"
+build_pkgs="build-essential pkg-config libxml2-dev libxlsxwriter-dev libminizip-dev zlib1g-dev libmicrohttpd-dev"
 # fonts-wqy-zenhei and fonts-arphic-uming: CJK faces that stand in for 黑体 and 宋体
 # when LibreOffice prints an attachment (tests, tools/make-picture.sh); locales:
 # localedef sources, for a test that writes under a decimal-comma locale.
