@@ -223,6 +223,8 @@ static void set_download_name(reply *rep, const char *upload, const char *ext)
     size_t n = 0;
     for (const char *p = base; *p && n < NAME_MAX_BYTES; p++) {
         unsigned char c = (unsigned char)*p;
+        if ((c & 0xC0) == 0x80)
+            continue; /* one '_' per character outside ASCII */
         ascii[n++] = (c < 0x20 || c >= 0x7F || c == '"' || c == '\\' || c == ';') ? '_' : (char)c;
     }
     ascii[n] = '\0';
