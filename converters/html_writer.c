@@ -223,11 +223,19 @@ static bool build_stylesheet(const fc_template *tpl, fc_buf *b)
             ok = putf(b, "table.form td.r-%s{border:none}\n", name);
     }
     ok = ok && put(b, "td.r-title{padding:.2em 0 .6em}\np.r-attachment{margin:0 0 1em}\n");
+    /* Column widths as shares of the table, from the template's widths of
+     * the keyed columns (an extra column counts 12, as in the workbook). */
     static const char *const keys[] = {"level1", "level2", "name", "target"};
+    double total = 0;
+    for (size_t k = 0; k < tpl->column_count && k < 4; k++)
+        total += tpl->columns[k].width > 0 ? tpl->columns[k].width : 12;
+    if (total <= 0)
+        total = 48;
     for (size_t k = 0; k < tpl->column_count && k < 4 && ok; k++)
-        ok = putf(b, "col.c-%s{width:%.2fem}\n", keys[tpl->columns[k].key < 4 ? tpl->columns[k].key : 0],
-                  (tpl->columns[k].width > 0 ? tpl->columns[k].width : 12) * 0.6);
-    ok = ok && putf(b, "col.c-extra{width:%.2fem}\n", 12 * 0.6);
+        ok = putf(b, "col.c-%s{width:%.1f%%}\n",
+                  keys[tpl->columns[k].key < 4 ? tpl->columns[k].key : 0],
+                  (tpl->columns[k].width > 0 ? tpl->columns[k].width : 12) * 100 / total);
+    ok = ok && putf(b, "col.c-extra{width:%.1f%%}\n", 12 * 100 / total);
     ok = ok && put(b, "@media print{body{margin:0;max-width:none;padding:0}"
                       "section.form{margin:0;break-before:page}"
                       "section.form:first-of-type{break-before:auto}"
