@@ -115,7 +115,9 @@ static response exchange(const char *request, size_t len)
     for (;;) {
         if (got == cap) {
             cap *= 2;
-            data = realloc(data, cap + 1);
+            char *bigger = realloc(data, cap + 1);
+            assert_non_null(bigger);
+            data = bigger;
         }
         ssize_t n = recv(fd, data + got, cap - got, 0);
         if (n <= 0)
@@ -487,7 +489,6 @@ static void test_slow_client(void **state)
     /* A client that connects and sends nothing at all. */
     fd = connect_server();
     assert_true(fd >= 0);
-    ready = poll(&pfd, 1, 0);
     pfd.fd = fd;
     ready = poll(&pfd, 1, 10000);
     assert_int_equal(ready, 1);
