@@ -9,7 +9,7 @@
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libxml-2.0 xlsxwriter minizip zlib
+PKGS := libxml-2.0 xlsxwriter minizip zlib libmicrohttpd
 
 BUILD ?= build
 SANITIZE ?=
@@ -36,7 +36,10 @@ EMBED := fc_embedded_default_template=templates/default-template.xml \
 	     fc_embedded_midterm_template=templates/midterm.xml \
 	     fc_embedded_flat_list_template=templates/flat-list.xml \
 	     fc_embedded_template_xsd=templates/template.xsd \
-	     fc_embedded_forms_xsd=templates/formconv-forms-1.xsd
+	     fc_embedded_forms_xsd=templates/formconv-forms-1.xsd \
+	     fc_embedded_serve_index=serve/index.html \
+	     fc_embedded_serve_js=serve/app.js \
+	     fc_embedded_serve_css=serve/app.css
 EMBED_FILES := $(foreach e,$(EMBED),$(word 2,$(subst =, ,$(e))))
 
 CLI_SRCS := $(wildcard src/cli*.c)

@@ -5,6 +5,7 @@
  *   formconv validate FILE... [-f FROM] [options]
  *   formconv formats
  *   formconv templates
+ *   formconv serve [--bind ADDR] [--port N] [--max-upload BYTES] [--jobs N]
  *
  * Each command lives in a file of its own (src/cli_COMMAND.c); what they
  * share is in src/cli_common.c. Only these files print and choose exit
@@ -31,6 +32,7 @@ static void print_main_help(FILE *f)
             "  validate FILE... [-f FROM] [options]              check files, list every problem\n"
             "  formats                                           list the formats\n"
             "  templates                                         list the form templates\n"
+            "  serve [--bind ADDR] [--port N] [options]          a web page to convert and check\n"
             "\n"
             "Options:\n"
             "  -h, --help      show help (also after a command: formconv convert --help)\n"
@@ -77,5 +79,8 @@ int main(int argc, char **argv)
         return cli_formats(argc - 1, argv + 1);
     if (strcmp(command, "templates") == 0)
         return cli_templates(argc - 1, argv + 1);
-    return cli_usage_error("unknown command '%s' (convert, validate, formats, templates)", command);
+    if (strcmp(command, "serve") == 0)
+        return cli_serve(argc - 1, argv + 1);
+    return cli_usage_error("unknown command '%s' (convert, validate, formats, templates, serve)",
+                           command);
 }

@@ -118,5 +118,6 @@ int cli_convert(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_formats(int argc, char **argv);
 int cli_templates(int argc, char **argv);
+int cli_serve(int argc, char **argv);
 
 #endif

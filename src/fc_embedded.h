@@ -32,4 +32,12 @@ extern const size_t fc_embedded_template_xsd_size;
 extern const unsigned char fc_embedded_forms_xsd[];
 extern const size_t fc_embedded_forms_xsd_size;
 
+/* serve/index.html, serve/app.js, serve/app.css: the page of `formconv serve`. */
+extern const unsigned char fc_embedded_serve_index[];
+extern const size_t fc_embedded_serve_index_size;
+extern const unsigned char fc_embedded_serve_js[];
+extern const size_t fc_embedded_serve_js_size;
+extern const unsigned char fc_embedded_serve_css[];
+extern const size_t fc_embedded_serve_css_size;
+
 #endif

@@ -447,6 +447,17 @@ static bool is_note_start(const fc_template *tpl, const fc_cell *cell)
     return false;
 }
 
+bool fc_recognizer_is_form_line(const fc_template *tpl, const char *text, size_t len)
+{
+    fc_cell cell;
+    memset(&cell, 0, sizeof cell);
+    cell.text = text;
+    cell.len = len;
+    cell.colspan = cell.rowspan = 1;
+    return is_attachment(tpl, &cell) || is_title(tpl, &cell) || is_unit(tpl, &cell) ||
+           is_note_start(tpl, &cell);
+}
+
 /* True when the cell's text ends with a colon (':' or '：'), white space
  * aside: a label waiting for its value. */
 static bool ends_with_colon(const fc_cell *cell)

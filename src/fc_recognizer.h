@@ -26,6 +26,7 @@
 #ifndef FC_RECOGNIZER_H
 #define FC_RECOGNIZER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fc_converter.h"
@@ -63,5 +64,11 @@ fc_status fc_recognizer_finish(fc_recognizer *rec, const char *where, fc_error *
 
 /* Number of forms sent to the sink so far. */
 size_t fc_recognizer_form_count(const fc_recognizer *rec);
+
+/* True when `len` bytes of `text`, standing alone on a line, would be taken
+ * as part of a form: an attachment label, a title, a unit line or the start
+ * of a note (填报人：). Readers of pages that mix a form with other text
+ * (HTML outside tables) use it to tell the form's lines from the page's. */
+bool fc_recognizer_is_form_line(const fc_template *tpl, const char *text, size_t len);
 
 #endif

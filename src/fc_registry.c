@@ -14,7 +14,8 @@
     X(fc_text_converter) \
     X(fc_csv_converter) \
     X(fc_xml_converter) \
-    X(fc_xlsx_converter)
+    X(fc_xlsx_converter) \
+    X(fc_html_converter)
 
 #define DECLARE(sym) extern const fc_converter sym;
 FC_CONVERTER_LIST(DECLARE)

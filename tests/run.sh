@@ -29,6 +29,17 @@ for t in "$build"/tests/test_*; do
         failed=$((failed + 1))
     fi
 done
+# The browser test drives the plain build (no sanitizers, no valgrind).
+if [ "$mode" = plain ]; then
+    count=$((count + 1))
+    if sh "$(dirname "$0")/browser/run.sh" "$build/formconv" >"$build/tests/browser.log" 2>&1; then
+        echo "ok   $mode browser ($(tail -n 1 "$build/tests/browser.log"))"
+    else
+        echo "FAIL $mode browser; log: $build/tests/browser.log"
+        tail -n 40 "$build/tests/browser.log"
+        failed=$((failed + 1))
+    fi
+fi
 if [ $count -eq 0 ]; then
     echo "no test programs in $build/tests" >&2
     exit 1
