@@ -43,6 +43,7 @@ typedef struct text_reader {
     const fc_text_dialect *dialect; /* the format's conventions */
     char delim;               /* the cell delimiter; '\0' until chosen */
     bool delim_forced;        /* given by the "delimiter" option */
+    bool delim_ready;         /* the delimiter is chosen and `special` set */
     unsigned char special[256]; /* special_byte with the delimiter marked */
     size_t head_lines;        /* non-blank lines in the head the delimiter was chosen on */
     size_t head_hits[3];      /* of them, lines holding ',' '|' ';' */
@@ -445,8 +446,10 @@ static void delimiter_hint(const text_reader *r, fc_error *err)
 /* Splits and pushes every complete row in r->text, then keeps the rest. */
 static fc_status split_rows(text_reader *r, bool final, fc_error *err)
 {
-    if (!r->delim)
+    if (!r->delim_ready) {
         choose_delimiter(r, r->text.data, r->text.len);
+        r->delim_ready = true;
+    }
     size_t pos = 0;
     while (pos < r->text.len) {
         split_result result;
@@ -719,7 +722,7 @@ fc_status fc_text_open_writer(fc_output *out, const fc_options *opts,
     fc_layout_init(&w->layout, opts->tpl, text_write_row, w);
     fc_encoding enc = FC_ENC_UTF8;
     const char *enc_name = fc_options_get(opts, "output-encoding");
-    const char *delim = fc_options_get(opts, "delimiter");
+    const char *delim = fc_options_get(opts, "output-delimiter");
     fc_status st = FC_OK;
     if (enc_name && (!fc_encoding_parse(enc_name, &enc) || enc == FC_ENC_AUTO))
         st = fc_error_set(err, FC_ERR_USAGE, NULL, "unknown output encoding '%s'", enc_name);
@@ -799,10 +802,12 @@ static const char *const text_extensions[] = {"txt", "tsv", "tab", "text", NULL}
 const fc_option_def fc_text_options[] = {
     {"encoding", 'e', "ENC", fc_input_encodings, fc_encoding_accepts_input, FC_OPT_READ,
      "input encoding: auto (default), utf-8, gb18030 (gbk), utf-16le, utf-16be"},
-    {"delimiter", 'd', "CHAR", fc_text_delimiters, fc_text_accepts_delimiter,
-     FC_OPT_READ | FC_OPT_WRITE,
-     "cell delimiter: tab, comma (,), pipe (|) or semicolon (;); reading: detected from the "
-     "first lines unless given"},
+    {"delimiter", 'd', "CHAR", fc_text_delimiters, fc_text_accepts_delimiter, FC_OPT_READ,
+     "input cell delimiter: tab, comma (,), pipe (|) or semicolon (;); default: detected "
+     "from the first lines"},
+    {"output-delimiter", 'D', "CHAR", fc_text_delimiters, fc_text_accepts_delimiter,
+     FC_OPT_WRITE, "output cell delimiter: tab (text's default), comma (CSV's), pipe or "
+     "semicolon"},
     {"output-encoding", 'E', "ENC", fc_output_encodings, fc_encoding_accepts_output,
      FC_OPT_WRITE, "output encoding: utf-8 (default), utf-8-bom, gb18030, utf-16le, utf-16be"},
     {"eol", 0, "EOL", fc_text_eols, NULL, FC_OPT_WRITE,

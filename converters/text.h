@@ -33,8 +33,8 @@ fc_status fc_text_read(fc_input *in, const fc_options *opts, const fc_text_diale
 
 /* Creates a writer sink for delimited text on `out` (not owned, not
  * committed): the shared layout's rows, cells quoted as Excel does when
- * they hold the delimiter, a quote or a line break; options "delimiter",
- * "output-encoding" and "eol" (lf, crlf; default the dialect's). Returns
+ * they hold the delimiter, a quote or a line break; options
+ * "output-delimiter", "output-encoding" and "eol" (lf, crlf; default the dialect's). Returns
  * FC_OK and *sink, FC_ERR_USAGE for a bad option, or FC_ERR_NOMEM. */
 fc_status fc_text_open_writer(fc_output *out, const fc_options *opts,
                               const fc_text_dialect *dialect, fc_sink **sink, fc_error *err);

@@ -5,14 +5,17 @@
 'use strict';
 
 const FORMAT_LABELS = { text: '文本（.txt）', xml: 'XML', xlsx: 'Excel 工作簿（.xlsx）', html: '网页（.html）', csv: 'CSV' };
-const OPTION_LABELS = { layout: '版式', 'output-encoding': '编码', encoding: '编码' };
+const OPTION_LABELS = {
+  layout: '版式', 'output-encoding': '编码', encoding: '编码', 'output-delimiter': '分隔符', eol: '换行',
+};
 const CHOICE_LABELS = {
   stacked: '所有表在一个工作表', sheets: '每张表一个工作表',
   'utf-8': 'UTF-8', 'utf-8-bom': 'UTF-8 带 BOM（Windows 版 Excel）', gb18030: 'GB18030（Windows 版 Excel）',
   'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE',
+  tab: '制表符', comma: '逗号', pipe: '竖线', semicolon: '分号', lf: 'LF（Linux）', crlf: 'CRLF（Windows）',
 };
 // The choice offered first: what Excel on Chinese Windows opens correctly.
-const PREFERRED = { 'output-encoding': 'utf-8-bom' };
+const PREFERRED = { 'output-encoding': 'utf-8-bom', eol: 'crlf' };
 
 let formats = [];
 
@@ -82,7 +85,7 @@ function downloadBar(article, file) {
   const status = el('span', { class: 'download-status' });
   bar.append(el('strong', {}, '下载：'));
   for (const f of formats) {
-    const group = el('span', { class: 'group' });
+    const group = el('span', { class: 'group', 'data-group': f.name });
     const selects = optionControls(f);
     const button = el('button', { type: 'button', 'data-format': f.name }, FORMAT_LABELS[f.name] || f.name);
     button.addEventListener('click', () => download(button, file, `/convert?to=${encodeURIComponent(f.name)}${query(selects)}`, `forms.${f.extension}`, status));

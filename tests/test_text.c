@@ -520,6 +520,120 @@ static void test_limits(void **state)
     assert_null(out);
 }
 
+/* Converts `input` from `from` to `to` with `opts` (NULL: defaults),
+ * failing the test on refusal. */
+static char *convert_as(const char *from, const char *to, const char *input, size_t len,
+                        const fc_options *opts, size_t *out_len)
+{
+    char *out = NULL;
+    fc_error err;
+    fc_error_clear(&err);
+    if (fc_test_convert(from, to, input, len, "in", opts, &out, out_len, &err) != FC_OK) {
+        char line[2048];
+        fail_msg("%s -> %s failed: %s", from, to, fc_error_format(&err, line, sizeof line));
+    }
+    return out;
+}
+
+/* CSV: RFC 4180 and Excel's quoting, CRLF, and back to the same forms. */
+static void test_csv(void **state)
+{
+    (void)state;
+    size_t csv_len, back_len;
+    char *csv = convert_as("text", "csv", seed, seed_len, NULL, &csv_len);
+    assert_non_null(strstr(csv, "\r\n项目名称,基层服务计划-司法协理员工资,,\r\n"));
+    assert_null(strstr(csv, "\t"));
+    char *back = convert_as("csv", "text", csv, csv_len, NULL, &back_len);
+    assert_int_equal(back_len, canonical_len);
+    assert_memory_equal(back, canonical, canonical_len);
+    free(back);
+    free(csv);
+    /* A cell holding the delimiter, a quote or a line break is quoted;
+     * a tab is plain text in CSV. */
+    const char *input =
+        "部门项目支出预算绩效目标表\n"
+        "项目名称\t\"a,b\"\t\t\n"
+        "主管部门\t\"x\"\"y\"\t实施单位\t\"1\n2\"\n"
+        "一级指标\t二级指标\t三级指标\t绩效值\n"
+        "1-产出指标\t11-数量指标\t\"t\tab\"\t≥1,000\n";
+    csv = convert_as("text", "csv", input, strlen(input), NULL, &csv_len);
+    assert_non_null(strstr(csv, "项目名称,\"a,b\",,\r\n"));
+    assert_non_null(strstr(csv, "主管部门,\"x\"\"y\",实施单位,\"1\n2\"\r\n"));
+    assert_non_null(strstr(csv, "1-产出指标,11-数量指标,t\tab,\"≥1,000\"\r\n"));
+    fc_doc *doc = NULL;
+    fc_error err;
+    assert_int_equal(fc_test_read_doc("csv", csv, csv_len, "q.csv", NULL, &doc, &err), FC_OK);
+    const fc_form *f = doc->forms[0];
+    assert_string_equal(fc_form_field(f, FC_FIELD_NAME), "a,b");
+    assert_string_equal(fc_form_field(f, FC_FIELD_DEPARTMENT), "x\"y");
+    assert_string_equal(fc_form_field(f, FC_FIELD_IMPLEMENTER), "1\n2");
+    assert_string_equal(f->indicators[0].name, "t\tab");
+    assert_string_equal(f->indicators[0].target, "≥1,000");
+    fc_doc_free(doc);
+    free(csv);
+}
+
+/* The delimiter: detected (';' in CSV, '|' in text), forced with the
+ * "delimiter" option, chosen for output with "output-delimiter"; LF or
+ * CRLF with "eol". */
+static void test_delimiters(void **state)
+{
+    (void)state;
+    const char *semicolons =
+        "部门项目支出预算绩效目标表\r\n"
+        "项目名称;甲;;\r\n"
+        "一级指标;二级指标;三级指标;绩效值\r\n"
+        "1-产出指标;11-数量指标;人数;\"1,5\"\r\n";
+    fc_doc *doc = NULL;
+    fc_error err;
+    assert_int_equal(fc_test_read_doc("csv", semicolons, strlen(semicolons), "s.csv", NULL, &doc,
+                                      &err), FC_OK);
+    assert_string_equal(doc->forms[0]->indicators[0].target, "1,5");
+    fc_doc_free(doc);
+    const char *pipes =
+        "部门项目支出预算绩效目标表\n"
+        "项目名称|甲||\n"
+        "一级指标|二级指标|三级指标|绩效值\n"
+        "1-产出指标|11-数量指标|人数|1人\n";
+    assert_int_equal(fc_test_read_doc("text", pipes, strlen(pipes), "p.txt", NULL, &doc, &err),
+                     FC_OK);
+    assert_string_equal(fc_form_field(doc->forms[0], FC_FIELD_NAME), "甲");
+    fc_doc_free(doc);
+    /* Forced: the tab read as the tab, and pipes as text when told so. */
+    fc_options opts = fc_test_options();
+    fc_test_set_option(&opts, "delimiter", "tab");
+    size_t len;
+    char *out = convert_as("text", "text", seed, seed_len, &opts, &len);
+    assert_int_equal(len, canonical_len);
+    free(out);
+    fc_options forced = fc_test_options();
+    fc_test_set_option(&forced, "delimiter", "semicolon");
+    char *refused = NULL;
+    assert_int_equal(fc_test_convert("text", "text", pipes, strlen(pipes), "p.txt", &forced,
+                                     &refused, &len, &err), FC_ERR_INPUT);
+    /* Output: pipes and CRLF. */
+    fc_options w = fc_test_options();
+    fc_test_set_option(&w, "output-delimiter", "pipe");
+    fc_test_set_option(&w, "eol", "crlf");
+    out = convert_as("text", "text", pipes, strlen(pipes), &w, &len);
+    assert_non_null(strstr(out, "\r\n项目名称|甲||\r\n"));
+    assert_null(strstr(out, "\t"));
+    free(out);
+    /* A file with commas on too few lines to be sure: the refusal says so. */
+    const char *unsure =
+        "附表,（2024年度）\n"
+        "说明\n"
+        "甲\n"
+        "乙\n";
+    assert_int_equal(fc_test_convert("text", "text", unsure, strlen(unsure), "u.txt", NULL,
+                                     &refused, &len, &err), FC_ERR_INPUT);
+    assert_null(refused);
+    if (!strstr(err.message, "no line of the file holds a tab, but 1 of its first 4 lines "
+                             "hold ','") ||
+        !strstr(err.message, "use --delimiter ','"))
+        fail_msg("no delimiter hint: %s", err.message);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +642,8 @@ int main(void)
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_input_encodings),
         cmocka_unit_test(test_forced_encoding_mismatch),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_delimiters),
         cmocka_unit_test(test_output_encodings),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_bad_inputs),

@@ -116,8 +116,8 @@ async function main() {
       check(`${format}: reads back to the seed`, backToText(file).equals(canonical));
     }
     // Text in GB18030 and the XLSX in one sheet per form.
-    await seed.locator('select[data-option="output-encoding"]').selectOption('gb18030');
-    await seed.locator('select[data-option="layout"]').selectOption('sheets');
+    await seed.locator('[data-group="text"] select[data-option="output-encoding"]').selectOption('gb18030');
+    await seed.locator('[data-group="xlsx"] select[data-option="layout"]').selectOption('sheets');
     for (const format of ['text', 'xlsx']) {
       const [download] = await Promise.all([page.waitForEvent('download'),
         seed.locator(`.downloads button[data-format="${format}"]`).click()]);
